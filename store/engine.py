@@ -1,0 +1,65 @@
+"""Opening the registry database: an engine for a URL, with the schema in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from connectors.errors import ConnectorError
+from store.models import Base
+
+__all__ = ["RegistryUnavailableError", "open_registry", "redact_url"]
+
+
+class RegistryUnavailableError(ConnectorError):
+    """The registry database cannot be opened or written."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unparseable database URL>"
+
+
+def open_registry(url: str, *, create: bool = True) -> sa.Engine:
+    """An engine for the registry at ``url``; creates the tables when missing (``create=True``).
+
+    SQLite gets WAL journaling (readers never block the nightly writer) and a busy timeout.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise RegistryUnavailableError(f"not a database URL: {redact_url(url)}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).resolve().parent
+        if not folder.is_dir():
+            raise RegistryUnavailableError(f"folder {folder} for the registry database does not exist")
+        if not create and not Path(parsed.database).exists():
+            raise RegistryUnavailableError(f"no registry at {redact_url(url)}")
+    engine = sa.create_engine(url)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        if create:
+            Base.metadata.create_all(engine)
+        else:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        raise RegistryUnavailableError(
+            f"cannot open the registry at {redact_url(url)}: {error.orig}"
+        ) from None
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
