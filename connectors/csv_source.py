@@ -8,9 +8,10 @@ rejected with the line they came from, so they reach the quarantine instead of v
 from __future__ import annotations
 
 import codecs
+import csv
 import logging
-import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,6 @@ __all__ = ["read_csv_source"]
 
 log = logging.getLogger(__name__)
 
-_SKIPPED_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
-
 
 def read_csv_source(source: SourceConfig) -> SourceBatch:
     """Read one CSV source. Raises ``SourceUnavailableError`` / ``SourceSchemaError`` with file context."""
@@ -35,9 +34,9 @@ def read_csv_source(source: SourceConfig) -> SourceBatch:
     if path.stat().st_size == 0:
         raise SourceSchemaError(source.name, f"file {path} is empty (no header row)")
     encoding = _python_encoding(source.encoding)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
             raw = pd.read_csv(
                 path,
                 sep=source.delimiter,
@@ -46,41 +45,57 @@ def read_csv_source(source: SourceConfig) -> SourceBatch:
                 na_filter=False,
                 encoding=encoding,
                 engine="c",
-                on_bad_lines="warn",
+                on_bad_lines="skip",
             )
-        except UnicodeDecodeError as error:
-            raise SourceSchemaError(
-                source.name,
-                f"file {path} is not valid {source.encoding} (byte {error.start}); "
-                "declare its encoding in sources.yaml",
-            ) from None
-        except pd.errors.EmptyDataError:
-            raise SourceSchemaError(source.name, f"file {path} is empty (no header row)") from None
-        except pd.errors.ParserError as error:
-            raise SourceSchemaError(source.name, f"file {path} cannot be parsed: {error}") from None
-    skipped = _skipped_lines(caught)
+        shapes = _record_shapes(path, encoding, source.delimiter)
+    except UnicodeDecodeError as error:
+        raise SourceSchemaError(
+            source.name,
+            f"file {path} is not valid {source.encoding} (byte {error.start}); "
+            "declare its encoding in sources.yaml",
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise SourceSchemaError(source.name, f"file {path} is empty (no header row)") from None
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise SourceSchemaError(source.name, f"file {path} cannot be parsed: {error}") from None
     raw.columns = [str(column).strip() for column in raw.columns]
     _check_header(source, list(raw.columns))
-    extra = sorted(set(raw.columns) - set(source.columns.values()))
+    width = len(raw.columns)
+    lines, lengths = shapes
+    # pandas skipped the rows with too many fields and padded the rows with too few: the csv pass
+    # knows every record's true width and first line, so both kinds are rejected, not linked.
+    kept = lengths <= width
+    if int(kept.sum()) != len(raw):
+        raise SourceSchemaError(source.name, f"file {path} cannot be parsed consistently (quoting?)")
+    complete = lengths[kept] == width
+    records = to_canonical(raw.loc[complete].reset_index(drop=True), source, lines[kept][complete])
+    wrong = lengths != width
+    rejected = _rejected_rows(source, lines[wrong], lengths[wrong], width)
     notes = []
+    extra = sorted(set(raw.columns) - set(source.columns.values()))
     if extra:
         notes.append(f"{path.name}: {len(extra)} unmapped column(s) ignored: {', '.join(extra)}")
-    # Data rows start on line 2 (line 1 is the header); skipped bad lines shift later rows down.
-    positions = np.arange(len(raw), dtype="int64") + 2
-    if skipped:
-        bad = np.asarray(sorted(line for line, _ in skipped), dtype="int64")
-        # the k-th kept row sits at line positions[k] plus the number of bad lines at or before it
-        shift = np.zeros(len(raw), dtype="int64")
-        for line in bad:
-            shift[positions + shift >= line] += 1
-        positions = positions + shift
-    records = to_canonical(raw, source, positions)
-    rejected = _rejected_rows(source, skipped)
     for note in notes:
         log.info("%s: %s", source.name, note)
     if len(rejected):
         log.warning("%s: %d malformed row(s) rejected to quarantine", source.name, len(rejected))
     return SourceBatch(source.name, source.programme, records, rejected, tuple(notes))
+
+
+def _record_shapes(path: Path, encoding: str, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
+    """First physical line and field count of every data record (blank lines skipped, as pandas does)."""
+    lines: list[int] = []
+    lengths: list[int] = []
+    with path.open("r", encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        start = reader.line_num + 1
+        for row in reader:
+            if row:
+                lines.append(start)
+                lengths.append(len(row))
+            start = reader.line_num + 1
+    return np.asarray(lines, dtype="int64"), np.asarray(lengths, dtype="int64")
 
 
 def _python_encoding(declared: str) -> str:
@@ -105,19 +120,16 @@ def _check_header(source: SourceConfig, header: list[str]) -> None:
     )
 
 
-def _skipped_lines(caught: list[warnings.WarningMessage]) -> list[tuple[int, str]]:
-    skipped: list[tuple[int, str]] = []
-    for warning in caught:
-        for line, expected, saw in _SKIPPED_LINE.findall(str(warning.message)):
-            skipped.append((int(line), f"row has {saw} fields, expected {expected}"))
-    return skipped
-
-
-def _rejected_rows(source: SourceConfig, skipped: list[tuple[int, str]]) -> pd.DataFrame:
-    if not skipped:
+def _rejected_rows(source: SourceConfig, lines: np.ndarray, lengths: np.ndarray, width: int) -> pd.DataFrame:
+    if not len(lines):
         return empty_rejected()
     file_name = source.path.name if source.path else source.name
-    rows = [
-        (source.name, f"{file_name}@line{line}", line, f"malformed row: {reason}") for line, reason in skipped
-    ]
-    return pd.DataFrame(rows, columns=list(REJECTED_COLUMNS))
+    return pd.DataFrame(
+        {
+            "source": source.name,
+            "record_id": [f"{file_name}@line{line}" for line in lines],
+            "source_row": lines,
+            "reason": [f"malformed row: row has {length} fields, expected {width}" for length in lengths],
+        },
+        columns=list(REJECTED_COLUMNS),
+    )

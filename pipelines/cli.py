@@ -126,7 +126,7 @@ def samples(persons: int, out: Path, seed: int) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     summary = generate_drop(persons, out, seed=seed)
-    for source, count in summary.records.items():
+    for source, count in summary.counts.items():
         click.echo(f"{source:<24}{count:>10,} records")
     click.echo(f"wrote a drop of {persons:,} persons to {out} (config: {out / 'sources.yaml'})")
 

@@ -119,3 +119,27 @@ def test_header_only_file_gives_no_records(tmp_path):
     path = _write(tmp_path, f"{HEADER}\n")
     batch = read_source(_source(path))
     assert batch.rows_read == 0 and batch.records.empty
+
+
+def test_rows_with_too_few_fields_are_rejected_too(tmp_path):
+    path = _write(
+        tmp_path,
+        f"{HEADER}\n0000000000001,,A,01-01-1980,L,BEJI\n0000000000002,,B\n\n0000000000003,,C,01-01-1980,L,BEJI\n",
+    )
+    batch = read_source(_source(path))
+    assert list(batch.records["record_id"]) == ["0000000000001", "0000000000003"]
+    assert list(batch.records["source_row"]) == [2, 5]
+    assert batch.rejected.iloc[0]["reason"] == "malformed row: row has 3 fields, expected 6"
+    assert batch.rejected.iloc[0]["record_id"] == "bpjs_kesehatan.csv@line3"
+
+
+def test_quoted_fields_may_hold_delimiters_and_newlines(tmp_path):
+    path = _write(
+        tmp_path,
+        f'{HEADER}\n0000000000001,,"SITI, AMINAH",01-01-1980,P,"BEJI\nTIMUR"\n'
+        "0000000000002,,B,01-01-1980,L,BEJI\n",
+    )
+    batch = read_source(_source(path))
+    assert batch.records.loc[0, "full_name"] == "SITI, AMINAH"
+    assert list(batch.records["source_row"]) == [2, 4]
+    assert batch.rejected.empty

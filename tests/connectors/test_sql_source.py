@@ -35,7 +35,9 @@ def city_db(tmp_path):
 
 def _source(url: str, **kwargs) -> SourceConfig:
     options = {"table": "penduduk"} | kwargs
-    return SourceConfig(name="penduduk_depok", programme="city", kind="sql", url=url, columns=COLUMNS, **options)
+    return SourceConfig(
+        name="penduduk_depok", programme="city", kind="sql", url=url, columns=COLUMNS, **options
+    )
 
 
 def test_reads_a_table_as_text_in_record_id_order(city_db):

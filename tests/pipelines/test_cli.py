@@ -1,0 +1,68 @@
+"""The ``registry`` command end to end: samples → run → exports → evaluate, and its error handling."""
+
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def cli_drop(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli-drop")
+    result = CliRunner().invoke(main, ["samples", "--persons", "300", "--out", str(folder), "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_samples_writes_the_three_exports_truth_and_config(cli_drop):
+    names = {path.name for path in cli_drop.iterdir()}
+    assert {"bpjs_kesehatan.csv", "bpjs_ketenagakerjaan.csv", "penduduk_depok.db", "truth.csv"} <= names
+    assert "sources.yaml" in names
+
+
+def test_run_then_exports_cover_every_record_and_evaluate_scores_it(prefect_server, cli_drop, tmp_path):
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    result = runner.invoke(
+        main, ["run", "--config", str(cli_drop / "sources.yaml"), "--db", db, "--report-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "every record accounted for" in result.output
+    assert re.search(r"registry persons: [\d,]+", result.output)
+    assert "report:" in result.output and "registry: sqlite:///" in result.output
+
+    links_csv, quarantine_csv = tmp_path / "links.csv", tmp_path / "quarantine.csv"
+    assert runner.invoke(main, ["export-links", "--db", db, "--out", str(links_csv)]).exit_code == 0
+    assert runner.invoke(main, ["export-quarantine", "--db", db, "--out", str(quarantine_csv)]).exit_code == 0
+    links = pd.read_csv(links_csv, dtype=str)
+    quarantine = pd.read_csv(quarantine_csv, dtype=str)
+    truth = pd.read_csv(cli_drop / "truth.csv", dtype=str)
+    held = set(map(tuple, links[["source", "record_id"]].to_numpy()))
+    held |= set(map(tuple, quarantine[["source", "record_id"]].to_numpy()))
+    assert held == set(map(tuple, truth[["source", "record_id"]].to_numpy()))
+
+    evaluated = runner.invoke(main, ["evaluate", "--truth", str(cli_drop / "truth.csv"), "--db", db])
+    assert evaluated.exit_code == 0, evaluated.output
+    f1 = float(re.search(r"F1: ([\d.]+)", evaluated.output).group(1))
+    assert f1 >= 0.95
+
+
+def test_user_errors_are_one_line_with_exit_status_2(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", "--config", str(tmp_path / "absent.yaml"), "--db", "sqlite://"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"registry: error: {tmp_path / 'absent.yaml'}: 1 problem(s): file not found"
+    ]
+    assert "Traceback" not in result.output
+
+    result = runner.invoke(
+        main, ["export-links", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--out", "x.csv"]
+    )
+    assert result.exit_code == 2
+    assert "no registry at" in result.output and "Traceback" not in result.output
