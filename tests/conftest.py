@@ -1,7 +1,89 @@
-"""Test-wide settings: no analytics calls from third-party libraries, ever (the sandbox has no network)."""
+"""Test-wide settings and the throwaway PostgreSQL server.
 
+No analytics calls from third-party libraries, ever (the sandbox has no network). Registry tests run on
+SQLite and on a real PostgreSQL server: ``REGISTRY_TEST_POSTGRES_URL`` names one, otherwise the session
+starts a throwaway cluster on loopback from the machine's PostgreSQL binaries (``.ci/run`` installs them
+when absent) and stops it at the end.
+"""
+
+import contextlib
+import glob
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+
+import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "connectors,matching,expectations,store,reporting,pipelines")
+os.environ.setdefault(
+    "PREFECT_LOGGING_EXTRA_LOGGERS", "connectors,matching,expectations,store,reporting,pipelines"
+)
+
+
+def _postgres_bindir() -> str | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if candidates:
+        return os.path.dirname(candidates[-1])
+    initdb = shutil.which("initdb")
+    return os.path.dirname(initdb) if initdb else None
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A SQLAlchemy URL of a PostgreSQL server's maintenance database, for the whole session."""
+    url = os.environ.get("REGISTRY_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    bindir = _postgres_bindir()
+    if bindir is None:
+        pytest.fail("PostgreSQL server binaries not found: install postgresql (.ci/run does) or set "
+                    "REGISTRY_TEST_POSTGRES_URL")  # fmt: skip
+    home = tempfile.mkdtemp(prefix="registry-pg-")
+    data, sockets = os.path.join(home, "data"), os.path.join(home, "sockets")
+    os.makedirs(sockets)
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(home, "postgres")
+        shutil.chown(sockets, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run([*as_postgres, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres",
+                    "--no-sync", "-E", "UTF8"], check=True, capture_output=True)  # fmt: skip
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    log = os.path.join(home, "server.log")
+    subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "start"],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
+                       capture_output=True)  # fmt: skip
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    import sqlalchemy as sa
+
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

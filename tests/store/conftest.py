@@ -10,9 +10,17 @@ from store.models import RAW_FIELDS, STANDARD_FIELDS
 PROGRAMMES = {"bpjs_kesehatan": "health", "bpjs_ketenagakerjaan": "employment", "penduduk_depok": "city"}
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def registry_url(request, tmp_path):
+    """The registry's database URL: every registry test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-def registry(tmp_path):
-    engine = open_registry(f"sqlite:///{tmp_path / 'registry.db'}")
+def registry(registry_url):
+    engine = open_registry(registry_url)
     yield engine
     engine.dispose()
 
