@@ -19,6 +19,7 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.setdefault(
     "PREFECT_LOGGING_EXTRA_LOGGERS", "connectors,matching,expectations,store,reporting,pipelines"
 )
