@@ -1,0 +1,324 @@
+"""``link_records``: blocking → comparisons → Fellegi–Sunter scoring → guarded clustering.
+
+Everything positional: pairs are int64 row numbers into the standardised frame, the result's
+``cluster_ids`` line up with its rows. No truth labels are used anywhere: u comes from random pairs,
+m from EM on training blocks, lambda from the candidate pairs themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matching.blocking import block_pairs, key_codes, random_pairs, sample_pairs_in_blocks
+from matching.clustering import cluster_links
+from matching.comparisons import Comparison, Features, build_comparisons, comparison_matrix
+from matching.errors import MatchInputError, MatchSettingsError
+from matching.scoring import (
+    FellegiSunterModel,
+    default_m,
+    estimate_lambda,
+    estimate_u,
+    expectation_maximisation,
+    pattern_counts,
+)
+from matching.settings import MatchSettings, load_settings, settings_hash
+
+__all__ = ["LinkageResult", "link_records", "train_model", "REQUIRED_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+#: Standardised columns the default comparisons and the guard read.
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "nik_std",
+    "nik_valid",
+    "nik_agrees",
+    "name_key",
+    "birth_date_std",
+    "sex_std",
+)
+
+
+@dataclass(frozen=True)
+class LinkageResult:
+    """Outcome of :func:`link_records` (see the package docstring for the fields)."""
+
+    cluster_ids: np.ndarray
+    pairs: pd.DataFrame
+    stats: dict[str, object] = field(default_factory=dict)
+    model: dict[str, object] = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._start, 3)
+        self._start = now
+
+
+def _tf_per_pair(features: list[Features], left: np.ndarray) -> list[np.ndarray | None]:
+    out: list[np.ndarray | None] = []
+    for feats in features:
+        if feats.tf_code is None or feats.tf_freq is None:
+            out.append(None)
+            continue
+        code = feats.tf_code[left]
+        freq = np.full(len(left), np.nan)
+        known = code >= 0
+        freq[known] = feats.tf_freq[code[known]]
+        out.append(freq)
+    return out
+
+
+def train_model(
+    std: pd.DataFrame,
+    comparisons: list[Comparison],
+    features: list[Features],
+    candidate_matrix: np.ndarray,
+    settings: MatchSettings,
+    key_cache: dict | None = None,
+) -> FellegiSunterModel:
+    """Estimate u (random pairs), m (EM sessions on training blocks) and lambda (candidates)."""
+    em = settings.em
+    rng = np.random.default_rng(em.seed)
+    n = len(std)
+    n_levels = [c.n_levels for c in comparisons]
+    total_pairs = n * (n - 1) / 2
+
+    rl, rr = random_pairs(n, int(min(em.u_sample_pairs, max(total_pairs, 1))), rng)
+    u = estimate_u(comparison_matrix(comparisons, features, rl, rr), n_levels, em.probability_floor)
+    del rl, rr
+
+    start = [default_m(k) for k in n_levels]
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    sessions = []
+    cache = {} if key_cache is None else key_cache
+    for rule in em.training_rules:
+        codes = key_codes(std, rule.keys, cache)
+        tl, tr = sample_pairs_in_blocks(
+            codes, em.training_sample_pairs, settings.blocking.max_block_size, rng
+        )
+        active = [k for k, c in enumerate(comparisons) if c.name not in rule.not_estimated]
+        session = {"rule": rule.name, "pairs": len(tl), "iterations": 0, "converged": False}
+        if len(tl):
+            patterns, counts, _ = pattern_counts(comparison_matrix(comparisons, features, tl, tr))
+            result = expectation_maximisation(
+                patterns,
+                counts,
+                u,
+                start,
+                active,
+                max_iterations=em.max_iterations,
+                tolerance=em.tolerance,
+                floor=em.probability_floor,
+            )
+            for k in active:
+                estimates[k].append(result.m[k])
+            session.update(
+                iterations=result.iterations,
+                converged=result.converged,
+                lambda_in_session=round(result.lambda_, 6),
+                patterns=len(patterns),
+            )
+        sessions.append(session)
+        log.info(
+            "EM session %s: %d pairs, %d iterations, converged=%s",
+            rule.name,
+            session["pairs"],
+            session["iterations"],
+            session["converged"],
+        )
+    m = []
+    for k, found in enumerate(estimates):
+        if found:
+            mean = np.nanmean(np.stack([x[1:] for x in found]), axis=0)
+            m.append(np.concatenate([[np.nan], mean / mean.sum()]))
+        else:
+            log.warning(
+                "comparison %s was estimated in no EM session; using the default m", comparisons[k].name
+            )
+            m.append(start[k])
+
+    patterns, counts, _ = pattern_counts(candidate_matrix)
+    bayes = np.zeros(len(patterns))
+    for k in range(len(comparisons)):
+        w = np.log2(m[k]) - np.log2(u[k])
+        w[0] = 0.0
+        bayes += w[patterns[:, k]]
+    lam, lam_iterations = estimate_lambda(patterns, counts, bayes, max(total_pairs, 1.0))
+    return FellegiSunterModel(
+        comparison_names=tuple(c.name for c in comparisons),
+        level_names=tuple(c.level_names for c in comparisons),
+        m=tuple(m),
+        u=tuple(u),
+        lambda_=lam,
+        tf_levels=tuple(c.tf_levels if c.settings.term_frequency else () for c in comparisons),
+        tf_minimum=tuple(c.settings.tf_minimum for c in comparisons),
+        training={
+            "sessions": sessions,
+            "lambda_iterations": lam_iterations,
+            "u_sample_pairs": int(min(em.u_sample_pairs, max(total_pairs, 1))),
+        },
+    )
+
+
+def _meets_requirements(
+    matrix: np.ndarray, comparisons: list[Comparison], alternatives: tuple[dict[str, tuple[str, ...]], ...]
+) -> np.ndarray:
+    """True for pairs satisfying at least one ``match_requires`` alternative (all, if none given)."""
+    if not alternatives:
+        return np.ones(matrix.shape[0], dtype=bool)
+    position = {c.name: k for k, c in enumerate(comparisons)}
+    ok = np.zeros(matrix.shape[0], dtype=bool)
+    for alternative in alternatives:
+        meets = np.ones(matrix.shape[0], dtype=bool)
+        for name, levels in alternative.items():
+            if name not in position:
+                raise MatchSettingsError(f"match_requires names unknown comparison {name!r}")
+            comparison = comparisons[position[name]]
+            unknown = set(levels) - set(comparison.level_names)
+            if unknown:
+                raise MatchSettingsError(
+                    f"match_requires: comparison {name!r} has no levels {sorted(unknown)}; "
+                    f"its levels are {list(comparison.level_names)}"
+                )
+            codes = [comparison.level_names.index(level) for level in levels]
+            meets &= np.isin(matrix[:, position[name]], codes)
+        ok |= meets
+    return ok
+
+
+def _check_columns(std: pd.DataFrame, settings: MatchSettings) -> None:
+    needed = set(REQUIRED_COLUMNS)
+    needed |= {c.column for c in settings.comparisons if c.column}
+    if any(c.kind == "place" for c in settings.comparisons):
+        needed |= {"kelurahan_code", "kecamatan_code", "rw_std", "rt_std"}
+    missing = sorted(needed - set(std.columns))
+    if missing:
+        raise MatchInputError(
+            f"link_records needs standardised columns {missing}; run standardise_records first",
+            columns=tuple(missing),
+        )
+
+
+def link_records(
+    std: pd.DataFrame,
+    settings: MatchSettings | None = None,
+    *,
+    must_link: np.ndarray | None = None,
+    cannot_link: np.ndarray | None = None,
+) -> LinkageResult:
+    """Link the records of a standardised frame into persons.
+
+    ``must_link``/``cannot_link``: optional (k, 2) arrays of positional row numbers (steward decisions).
+    """
+    settings = settings or load_settings()
+    _check_columns(std, settings)
+    timer = _Timer()
+    std = std.reset_index(drop=True)
+    n = len(std)
+
+    comparisons = build_comparisons(settings.comparisons)
+    keys: dict = {}  # derived keys and name tokens, shared by features, blocking and training
+    features = [c.prepare(std, keys) for c in comparisons]
+    timer.lap("features")
+
+    candidates = block_pairs(std, settings.blocking, keys)
+    timer.lap("blocking")
+    matrix = comparison_matrix(comparisons, features, candidates.left, candidates.right)
+    timer.lap("comparisons")
+
+    model = train_model(std, comparisons, features, matrix, settings, keys)
+    timer.lap("training")
+
+    contributions = model.contributions(matrix, _tf_per_pair(features, candidates.left))
+    weight = (model.prior_weight + contributions.sum(axis=1, dtype=np.float64)).astype(np.float64)
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+    thresholds = settings.thresholds
+    decision_code = np.where(
+        weight >= thresholds.match_weight, 0, np.where(weight >= thresholds.review_weight, 1, 2)
+    )
+    held = (decision_code == 0) & ~_meets_requirements(matrix, comparisons, thresholds.match_requires)
+    decision_code[held] = 1
+    timer.lap("scoring")
+
+    accepted = decision_code == 0
+    anchor = np.where(
+        std["nik_valid"].to_numpy(dtype=bool)
+        & std["nik_agrees"].astype("boolean").fillna(False).to_numpy(dtype=bool),
+        std["nik_std"].astype("object").fillna("").to_numpy(dtype=object),
+        "",
+    ).astype(object)
+    clusters = cluster_links(
+        n,
+        candidates.left[accepted],
+        candidates.right[accepted],
+        weight[accepted],
+        nik_anchor=anchor if settings.clustering.nik_guard else None,
+        anchor_name=std["name_key"].astype("object").fillna("").to_numpy(dtype=object),
+        max_nik_distance=settings.clustering.nik_guard_max_distance,
+        must_link=must_link,
+        cannot_link=cannot_link,
+    )
+    # a 'match' the guard or a steward's cannot-link kept apart is shown as 'review': every 'match'
+    # pair lies inside one cluster
+    separated = accepted & (clusters.cluster_ids[candidates.left] != clusters.cluster_ids[candidates.right])
+    decision_code[separated] = 1
+    timer.lap("clustering")
+
+    columns: dict[str, object] = {
+        "left": candidates.left,
+        "right": candidates.right,
+        "rule": pd.Categorical.from_codes(
+            candidates.rule.astype(np.int64), categories=list(candidates.rule_names)
+        ),
+        "weight": weight,
+        "probability": probability,
+        "decision": pd.Categorical.from_codes(decision_code, categories=["match", "review", "non-match"]),
+    }
+    for k, comparison in enumerate(comparisons):
+        columns[f"{comparison.name}_level"] = matrix[:, k]
+    for k, comparison in enumerate(comparisons):
+        columns[f"{comparison.name}_weight"] = contributions[:, k]
+    pairs = pd.DataFrame(columns)
+    timer.lap("output")
+
+    counts = np.bincount(decision_code, minlength=3)
+    stats: dict[str, object] = {
+        "records": n,
+        "candidate_pairs": len(candidates),
+        "pairs_per_rule": candidates.counts,
+        "new_pairs_per_rule": candidates.new_counts,
+        "decisions": {"match": int(counts[0]), "review": int(counts[1]), "non-match": int(counts[2])},
+        "clusters": int(clusters.cluster_ids.max() + 1) if n else 0,
+        "components_cut": clusters.components_cut,
+        "matches_separated": int(separated.sum()),
+        "edges_refused": clusters.edges_refused,
+        "em": model.training,
+        "seconds": timer.seconds,
+        "settings_hash": settings_hash(settings),
+    }
+    model_dict = {
+        "settings_hash": settings_hash(settings),
+        **model.to_dict(),
+        "term_frequencies": {
+            c.name: {
+                "distinct_values": int(len(f.tf_freq)),
+                "max_frequency": float(f.tf_freq.max(initial=0.0)),
+            }
+            for c, f in zip(comparisons, features, strict=True)
+            if f.tf_freq is not None
+        },
+    }
+    log.info(
+        "linked %d records into %d clusters from %d candidate pairs", n, stats["clusters"], len(candidates)
+    )
+    return LinkageResult(cluster_ids=clusters.cluster_ids, pairs=pairs, stats=stats, model=model_dict)

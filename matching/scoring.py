@@ -1,0 +1,221 @@
+"""Fellegi–Sunter scoring without labels.
+
+* **u** (level probabilities among non-matches) from comparison levels of uniformly random record
+  pairs: virtually all random pairs are non-matches.
+* **m** (level probabilities among matches) by expectation–maximisation with u held fixed, run on the
+  distinct comparison patterns with their counts (a few hundred patterns stand for millions of
+  pairs). Training uses Splink-style sessions: pairs from a training blocking rule, with the
+  comparisons that rule conditions on left out (their levels are biased by the blocking).
+* **lambda** (probability that two random records match) as the fixed point of
+  ``lambda = expected matches among candidates / all record pairs``.
+* **Term frequencies**: agreement on a value is adjusted by ``log2(u_exact / tf(value))`` so an exact
+  match on a very common name (``SITI AMINAH``) counts less than one on a rare name.
+
+A pair's match weight is ``log2(lambda / (1 - lambda)) + sum of log2(m / u)`` (+ TF adjustments);
+null levels contribute 0. Probability = ``2**w / (1 + 2**w)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "FellegiSunterModel",
+    "pattern_counts",
+    "estimate_u",
+    "expectation_maximisation",
+    "estimate_lambda",
+    "EMResult",
+    "default_m",
+]
+
+
+def pattern_counts(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of an int8 level matrix: (patterns, counts, inverse index per row)."""
+    if matrix.shape[0] == 0:
+        return matrix.copy(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    radix = int(matrix.max()) + 1
+    code = np.zeros(matrix.shape[0], dtype=np.int64)
+    for k in range(matrix.shape[1]):
+        code = code * radix + matrix[:, k].astype(np.int64)
+    unique, first, inverse, counts = np.unique(
+        code, return_index=True, return_inverse=True, return_counts=True
+    )
+    return matrix[first], counts.astype(np.int64), inverse.astype(np.int64)
+
+
+def estimate_u(matrix: np.ndarray, n_levels: list[int], floor: float) -> list[np.ndarray]:
+    """u per comparison and level from the levels of random pairs (level 0, null, gets NaN)."""
+    u = []
+    for k, levels in enumerate(n_levels):
+        counts = np.bincount(matrix[:, k], minlength=levels).astype(np.float64)[:levels]
+        observed = counts[1:]
+        probs = (observed + 0.5) / (observed.sum() + 0.5 * len(observed))  # smoothed, never zero
+        probs = np.maximum(probs, floor)
+        u.append(np.concatenate([[np.nan], probs / probs.sum()]))
+    return u
+
+
+def default_m(n_levels: int) -> np.ndarray:
+    """A neutral starting point for EM: most mass on the most similar level, decaying geometrically."""
+    raw = 0.5 ** np.arange(n_levels - 1) * np.linspace(1.0, 0.2, n_levels - 1)
+    raw[0] = max(raw[0], 4 * raw[1:].sum()) if n_levels > 2 else raw[0]
+    return np.concatenate([[np.nan], raw / raw.sum()])
+
+
+def _log_likelihoods(patterns: np.ndarray, probs: list[np.ndarray], active: list[int]) -> np.ndarray:
+    total = np.zeros(patterns.shape[0], dtype=np.float64)
+    for k in active:
+        table = np.log(np.nan_to_num(probs[k], nan=1.0))
+        table[0] = 0.0
+        total += table[patterns[:, k]]
+    return total
+
+
+@dataclass(frozen=True)
+class EMResult:
+    m: list[np.ndarray]
+    lambda_: float
+    iterations: int
+    converged: bool
+    active: list[int]
+
+
+def expectation_maximisation(
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    u: list[np.ndarray],
+    m_start: list[np.ndarray],
+    active: list[int],
+    *,
+    max_iterations: int,
+    tolerance: float,
+    floor: float,
+    lambda_start: float = 0.3,
+) -> EMResult:
+    """EM for m (comparisons in ``active`` only) and the session's lambda, u fixed."""
+    m = [x.copy() for x in m_start]
+    lam = lambda_start
+    weights = counts.astype(np.float64)
+    log_u = _log_likelihoods(patterns, u, active)
+    converged = False
+    iteration = 0
+    for iteration in range(1, max_iterations + 1):  # noqa: B007
+        log_m = _log_likelihoods(patterns, m, active)
+        log_odds = np.log(lam) - np.log1p(-lam) + log_m - log_u
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+        matched = weights * posterior
+        new_lam = float(np.clip(matched.sum() / weights.sum(), 1e-9, 1 - 1e-9))
+        change = abs(new_lam - lam)
+        for k in active:
+            levels = len(m[k])
+            mass = np.bincount(patterns[:, k], weights=matched, minlength=levels)[:levels]
+            observed = mass[1:]
+            if observed.sum() <= 0:
+                continue
+            probs = np.maximum(observed / observed.sum(), floor)
+            new = np.concatenate([[np.nan], probs / probs.sum()])
+            change = max(change, float(np.nanmax(np.abs(new - m[k]))))
+            m[k] = new
+        lam = new_lam
+        if change < tolerance:
+            converged = True
+            break
+    return EMResult(m=m, lambda_=lam, iterations=iteration, converged=converged, active=list(active))
+
+
+def estimate_lambda(
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    bayes_log2: np.ndarray,
+    total_pairs: float,
+    *,
+    max_iterations: int = 200,
+    tolerance: float = 1e-9,
+) -> tuple[float, int]:
+    """Fixed point of lambda = sum of match posteriors over candidates / all record pairs.
+
+    ``bayes_log2`` is the per-pattern sum of log2(m/u) (TF adjustments excluded)."""
+    lam = min(0.5, max(counts.sum() / max(total_pairs, 1.0), 1e-12))
+    for iteration in range(1, max_iterations + 1):
+        log2_odds = np.log2(lam) - np.log2(1 - lam) + bayes_log2
+        posterior = 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -1000, 1000)))
+        new = float(np.clip((counts * posterior).sum() / total_pairs, 1e-15, 0.5))
+        if abs(new - lam) <= tolerance * max(lam, 1e-15):
+            return new, iteration
+        lam = new
+    return lam, max_iterations
+
+
+@dataclass(frozen=True)
+class FellegiSunterModel:
+    """m, u and lambda of a trained model, plus term-frequency settings; scores level matrices."""
+
+    comparison_names: tuple[str, ...]
+    level_names: tuple[tuple[str, ...], ...]
+    m: tuple[np.ndarray, ...]
+    u: tuple[np.ndarray, ...]
+    lambda_: float
+    tf_levels: tuple[tuple[int, ...], ...]
+    tf_minimum: tuple[float, ...]
+    tf_max_adjustment: float = 10.0
+    training: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def prior_weight(self) -> float:
+        return float(np.log2(self.lambda_) - np.log2(1 - self.lambda_))
+
+    def level_weights(self) -> list[np.ndarray]:
+        """log2(m/u) per comparison and level (0 for the null level)."""
+        out = []
+        for m, u in zip(self.m, self.u, strict=True):
+            w = np.log2(m) - np.log2(u)
+            w[0] = 0.0
+            out.append(w)
+        return out
+
+    def contributions(self, matrix: np.ndarray, tf_freq: list[np.ndarray | None] | None = None) -> np.ndarray:
+        """Per-pair, per-comparison weights (float32, shape pairs x comparisons).
+
+        ``tf_freq[k]`` holds, per pair, the frequency of the agreed value (NaN where not applicable)."""
+        out = np.empty(matrix.shape, dtype=np.float32)
+        for k, weights in enumerate(self.level_weights()):
+            column = weights[matrix[:, k]]
+            freq = tf_freq[k] if tf_freq is not None else None
+            if freq is not None and self.tf_levels[k]:
+                u_exact = self.u[k][1]
+                apply = np.isin(matrix[:, k], self.tf_levels[k]) & ~np.isnan(freq)
+                adjust = np.log2(u_exact) - np.log2(np.maximum(freq[apply], self.tf_minimum[k]))
+                column[apply] += np.clip(adjust, -self.tf_max_adjustment, self.tf_max_adjustment)
+            out[:, k] = column
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-serialisable description (m/u per level, lambda, weights, training diagnostics)."""
+        comparisons = []
+        for k, name in enumerate(self.comparison_names):
+            weights = self.level_weights()[k]
+            comparisons.append(
+                {
+                    "name": name,
+                    "levels": [
+                        {
+                            "level": i,
+                            "name": level,
+                            "m": None if i == 0 else round(float(self.m[k][i]), 8),
+                            "u": None if i == 0 else round(float(self.u[k][i]), 10),
+                            "weight": round(float(weights[i]), 4),
+                            "term_frequency": i in self.tf_levels[k],
+                        }
+                        for i, level in enumerate(self.level_names[k])
+                    ],
+                }
+            )
+        return {
+            "lambda": float(self.lambda_),
+            "prior_weight": round(self.prior_weight, 4),
+            "comparisons": comparisons,
+            "training": self.training,
+        }
