@@ -16,13 +16,16 @@ EM sessions and seconds per stage; ``model`` is the JSON-serialisable trained mo
 
 from matching.errors import MatchingError, MatchInputError, MatchSettingsError
 from matching.evaluation import pairwise_scores
-from matching.linkage import LinkageResult, link_records
+from matching.linkage import LinkageResult, ScoredPairs, cluster_scored, link_records, score_records
 from matching.settings import MatchSettings, load_settings, settings_hash
 from matching.standardise import STANDARDISED_COLUMNS, standardise_records
 
 __all__ = [
     "standardise_records",
     "link_records",
+    "score_records",
+    "cluster_scored",
+    "ScoredPairs",
     "MatchSettings",
     "load_settings",
     "LinkageResult",

@@ -28,7 +28,15 @@ from matching.scoring import (
 )
 from matching.settings import MatchSettings, load_settings, settings_hash
 
-__all__ = ["LinkageResult", "link_records", "train_model", "REQUIRED_COLUMNS"]
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "LinkageResult",
+    "ScoredPairs",
+    "cluster_scored",
+    "link_records",
+    "score_records",
+    "train_model",
+]
 
 log = logging.getLogger(__name__)
 
@@ -209,17 +217,32 @@ def _check_columns(std: pd.DataFrame, settings: MatchSettings) -> None:
         )
 
 
-def link_records(
-    std: pd.DataFrame,
-    settings: MatchSettings | None = None,
-    *,
-    must_link: np.ndarray | None = None,
-    cannot_link: np.ndarray | None = None,
-) -> LinkageResult:
-    """Link the records of a standardised frame into persons.
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Candidate pairs with their comparison levels, weights and provisional decisions (before clustering).
 
-    ``must_link``/``cannot_link``: optional (k, 2) arrays of positional row numbers (steward decisions).
+    ``decision_code``: 0 match, 1 review, 2 non-match. Positional into the standardised frame it came from.
     """
+
+    left: np.ndarray
+    right: np.ndarray
+    rule: pd.Categorical
+    matrix: np.ndarray
+    contributions: np.ndarray
+    weight: np.ndarray
+    probability: np.ndarray
+    decision_code: np.ndarray
+    comparison_names: tuple[str, ...]
+    records: int
+    stats: dict[str, object]
+    model: dict[str, object]
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def score_records(std: pd.DataFrame, settings: MatchSettings | None = None) -> ScoredPairs:
+    """Block, compare, train (no labels) and score: every candidate pair with its weight and decision."""
     settings = settings or load_settings()
     _check_columns(std, settings)
     timer = _Timer()
@@ -250,58 +273,11 @@ def link_records(
     decision_code[held] = 1
     timer.lap("scoring")
 
-    accepted = decision_code == 0
-    anchor = np.where(
-        std["nik_valid"].to_numpy(dtype=bool)
-        & std["nik_agrees"].astype("boolean").fillna(False).to_numpy(dtype=bool),
-        std["nik_std"].astype("object").fillna("").to_numpy(dtype=object),
-        "",
-    ).astype(object)
-    clusters = cluster_links(
-        n,
-        candidates.left[accepted],
-        candidates.right[accepted],
-        weight[accepted],
-        nik_anchor=anchor if settings.clustering.nik_guard else None,
-        anchor_name=std["name_key"].astype("object").fillna("").to_numpy(dtype=object),
-        max_nik_distance=settings.clustering.nik_guard_max_distance,
-        must_link=must_link,
-        cannot_link=cannot_link,
-    )
-    # a 'match' the guard or a steward's cannot-link kept apart is shown as 'review': every 'match'
-    # pair lies inside one cluster
-    separated = accepted & (clusters.cluster_ids[candidates.left] != clusters.cluster_ids[candidates.right])
-    decision_code[separated] = 1
-    timer.lap("clustering")
-
-    columns: dict[str, object] = {
-        "left": candidates.left,
-        "right": candidates.right,
-        "rule": pd.Categorical.from_codes(
-            candidates.rule.astype(np.int64), categories=list(candidates.rule_names)
-        ),
-        "weight": weight,
-        "probability": probability,
-        "decision": pd.Categorical.from_codes(decision_code, categories=["match", "review", "non-match"]),
-    }
-    for k, comparison in enumerate(comparisons):
-        columns[f"{comparison.name}_level"] = matrix[:, k]
-    for k, comparison in enumerate(comparisons):
-        columns[f"{comparison.name}_weight"] = contributions[:, k]
-    pairs = pd.DataFrame(columns)
-    timer.lap("output")
-
-    counts = np.bincount(decision_code, minlength=3)
     stats: dict[str, object] = {
         "records": n,
         "candidate_pairs": len(candidates),
         "pairs_per_rule": candidates.counts,
         "new_pairs_per_rule": candidates.new_counts,
-        "decisions": {"match": int(counts[0]), "review": int(counts[1]), "non-match": int(counts[2])},
-        "clusters": int(clusters.cluster_ids.max() + 1) if n else 0,
-        "components_cut": clusters.components_cut,
-        "matches_separated": int(separated.sum()),
-        "edges_refused": clusters.edges_refused,
         "em": model.training,
         "seconds": timer.seconds,
         "settings_hash": settings_hash(settings),
@@ -318,7 +294,108 @@ def link_records(
             if f.tf_freq is not None
         },
     }
-    log.info(
-        "linked %d records into %d clusters from %d candidate pairs", n, stats["clusters"], len(candidates)
+    return ScoredPairs(
+        left=candidates.left,
+        right=candidates.right,
+        rule=pd.Categorical.from_codes(
+            candidates.rule.astype(np.int64), categories=list(candidates.rule_names)
+        ),
+        matrix=matrix,
+        contributions=contributions,
+        weight=weight,
+        probability=probability,
+        decision_code=decision_code,
+        comparison_names=tuple(c.name for c in comparisons),
+        records=n,
+        stats=stats,
+        model=model_dict,
     )
-    return LinkageResult(cluster_ids=clusters.cluster_ids, pairs=pairs, stats=stats, model=model_dict)
+
+
+def cluster_scored(
+    std: pd.DataFrame,
+    scored: ScoredPairs,
+    settings: MatchSettings | None = None,
+    *,
+    must_link: np.ndarray | None = None,
+    cannot_link: np.ndarray | None = None,
+) -> LinkageResult:
+    """Persons from scored pairs: guarded connected components over the 'match' pairs.
+
+    ``must_link``/``cannot_link``: optional (k, 2) arrays of positional row numbers (steward decisions).
+    """
+    settings = settings or load_settings()
+    timer = _Timer()
+    std = std.reset_index(drop=True)
+    n = len(std)
+    if n != scored.records:
+        raise MatchInputError(f"scored pairs are for {scored.records} records, the frame has {n}", columns=())
+    decision_code = scored.decision_code.copy()
+    accepted = decision_code == 0
+    anchor = np.where(
+        std["nik_valid"].to_numpy(dtype=bool)
+        & std["nik_agrees"].astype("boolean").fillna(False).to_numpy(dtype=bool),
+        std["nik_std"].astype("object").fillna("").to_numpy(dtype=object),
+        "",
+    ).astype(object)
+    clusters = cluster_links(
+        n,
+        scored.left[accepted],
+        scored.right[accepted],
+        scored.weight[accepted],
+        nik_anchor=anchor if settings.clustering.nik_guard else None,
+        anchor_name=std["name_key"].astype("object").fillna("").to_numpy(dtype=object),
+        max_nik_distance=settings.clustering.nik_guard_max_distance,
+        must_link=must_link,
+        cannot_link=cannot_link,
+    )
+    # a 'match' the guard or a steward's cannot-link kept apart is shown as 'review': every 'match'
+    # pair lies inside one cluster
+    separated = accepted & (clusters.cluster_ids[scored.left] != clusters.cluster_ids[scored.right])
+    decision_code[separated] = 1
+    timer.lap("clustering")
+
+    columns: dict[str, object] = {
+        "left": scored.left,
+        "right": scored.right,
+        "rule": scored.rule,
+        "weight": scored.weight,
+        "probability": scored.probability,
+        "decision": pd.Categorical.from_codes(decision_code, categories=["match", "review", "non-match"]),
+    }
+    for k, name in enumerate(scored.comparison_names):
+        columns[f"{name}_level"] = scored.matrix[:, k]
+    for k, name in enumerate(scored.comparison_names):
+        columns[f"{name}_weight"] = scored.contributions[:, k]
+    pairs = pd.DataFrame(columns)
+    timer.lap("output")
+
+    counts = np.bincount(decision_code, minlength=3)
+    stats: dict[str, object] = {
+        **scored.stats,
+        "decisions": {"match": int(counts[0]), "review": int(counts[1]), "non-match": int(counts[2])},
+        "clusters": int(clusters.cluster_ids.max() + 1) if n else 0,
+        "components_cut": clusters.components_cut,
+        "matches_separated": int(separated.sum()),
+        "edges_refused": clusters.edges_refused,
+        "seconds": {**dict(scored.stats.get("seconds", {})), **timer.seconds},  # type: ignore[arg-type]
+    }
+    log.info("linked %d records into %d clusters from %d candidate pairs", n, stats["clusters"], len(scored))
+    return LinkageResult(cluster_ids=clusters.cluster_ids, pairs=pairs, stats=stats, model=scored.model)
+
+
+def link_records(
+    std: pd.DataFrame,
+    settings: MatchSettings | None = None,
+    *,
+    must_link: np.ndarray | None = None,
+    cannot_link: np.ndarray | None = None,
+) -> LinkageResult:
+    """Link the records of a standardised frame into persons: :func:`score_records` then
+    :func:`cluster_scored`.
+
+    ``must_link``/``cannot_link``: optional (k, 2) arrays of positional row numbers (steward decisions).
+    """
+    settings = settings or load_settings()
+    scored = score_records(std, settings)
+    return cluster_scored(std, scored, settings, must_link=must_link, cannot_link=cannot_link)

@@ -124,3 +124,16 @@ def test_tiny_inputs(fast_settings):
     assert len(result.cluster_ids) == 0 and len(result.pairs) == 0
     one = standardise_records(pd.DataFrame({"source": ["x"], "record_id": ["1"], "full_name": ["BUDI"]}))
     assert link_records(one, fast_settings).cluster_ids.tolist() == [0]
+
+
+def test_scoring_then_clustering_is_link_records(linked, fast_settings):
+    from matching import cluster_scored, score_records
+
+    std, whole = linked
+    scored = score_records(std, fast_settings)
+    split = cluster_scored(std, scored, fast_settings)
+    assert len(scored) == len(whole.pairs)
+    assert (split.cluster_ids == whole.cluster_ids).all()
+    pd.testing.assert_frame_equal(split.pairs, whole.pairs)
+    with pytest.raises(MatchInputError, match="scored pairs are for"):
+        cluster_scored(std.iloc[:-1], scored, fast_settings)
