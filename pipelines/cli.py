@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from pipelines.settings import RegistrySettings
+from pipelines.settings import SOURCE_CHOICES, RegistrySettings
 
 __all__ = ["main"]
 
@@ -61,13 +63,46 @@ def main() -> None:
     _quiet_third_parties()
 
 
+def _run_options(function):  # type: ignore[no-untyped-def]
+    """Where the sync reads and writes: the options ``run`` and ``serve`` share."""
+    for option in reversed(
+        [
+            click.option(
+                "--config", type=click.Path(path_type=Path), help="sources.yaml of the drop to read."
+            ),
+            click.option("--db", help="Registry database URL (default sqlite:///registry.db)."),
+            click.option(
+                "--report-dir", type=click.Path(path_type=Path), help="Folder for the run's HTML report."
+            ),
+            click.option("--match-settings", type=click.Path(path_type=Path), help="Matching preset YAML."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
 @main.command()
-@click.option("--config", type=click.Path(path_type=Path), help="sources.yaml of the drop to read.")
-@click.option("--db", help="Registry database URL (default sqlite:///registry.db).")
-@click.option("--report-dir", type=click.Path(path_type=Path), help="Folder for the run's HTML report.")
-@click.option("--match-settings", type=click.Path(path_type=Path), help="Matching preset YAML.")
-def run(config: Path | None, db: str | None, report_dir: Path | None, match_settings: Path | None) -> None:
-    """Run the nightly sync once, locally (no Prefect server needed)."""
+@_run_options
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(SOURCE_CHOICES),
+    help="Refresh only this source (repeatable); the others are carried over from the registry.",
+)
+@click.option("--full", is_flag=True, help="Force a full rebuild (every run is a full rebuild for now).")
+@click.option("--dry-run", is_flag=True, help="Do everything but publish; report what would change.")
+@click.option("--threshold", type=float, help="Match weight threshold, instead of the preset's.")
+def run(
+    config: Path | None,
+    db: str | None,
+    report_dir: Path | None,
+    match_settings: Path | None,
+    only: tuple[str, ...],
+    full: bool,
+    dry_run: bool,
+    threshold: float | None,
+) -> None:
+    """Run the sync once, locally (no Prefect server needed)."""
     from connectors.errors import RegistryError
     from matching.errors import MatchingError
 
@@ -80,26 +115,104 @@ def run(config: Path | None, db: str | None, report_dir: Path | None, match_sett
 
     _hide_user_error_tracebacks()
     try:
-        result = sync(
-            config=str(config),
-            db=db,
-            report_dir=str(report_dir),
-            match_settings=str(match_settings) if match_settings else None,
-        )
+        with _progress_display():
+            result = sync(
+                config=str(config),
+                db=db,
+                only=list(only) or None,
+                full=full,
+                dry_run=dry_run,
+                threshold=threshold,
+                report_dir=str(report_dir),
+                match_settings=str(match_settings) if match_settings else None,
+            )
     except (RegistryError, MatchingError) as error:
         _fail(str(error))
     _print_counts(result, db)
+
+
+@main.command()
+@_run_options
+@click.option("--cron", default=None, help="Cron schedule of the nightly run (default 0 2 * * *).")
+@click.option("--timezone", default=None, help="Time zone of the schedule (default Asia/Jakarta).")
+def serve(
+    config: Path | None,
+    db: str | None,
+    report_dir: Path | None,
+    match_settings: Path | None,
+    cron: str | None,
+    timezone: str | None,
+) -> None:
+    """Create or update the deployment sync/nightly and serve it from this process (stop with Ctrl-C).
+
+    Runs on its schedule and any run started with `prefect deployment run sync/nightly` execute here.
+    Point PREFECT_API_URL at a Prefect server first (see the README).
+    """
+    from pipelines.deployment import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_deployment, serve_deployments
+
+    defaults = RegistrySettings()
+    if not os.environ.get("PREFECT_API_URL"):
+        click.echo(
+            "registry: warning: PREFECT_API_URL is not set; the deployment goes to a temporary Prefect "
+            "server that ends with this process. Start one with `prefect server start` and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api.",
+            err=True,
+        )
+    match_settings = match_settings or defaults.match_settings
+    deployment = nightly_deployment(
+        config=config or defaults.config,
+        db=db or defaults.db,
+        report_dir=report_dir or defaults.report_dir,
+        match_settings=match_settings,
+        cron=cron or NIGHTLY_CRON,
+        timezone=timezone or NIGHTLY_TIMEZONE,
+    )
+    _hide_user_error_tracebacks()
+    serve_deployments(deployment)
+
+
+@contextmanager
+def _progress_display() -> Iterator[None]:
+    """A live display of the stages when stderr is a terminal; otherwise the log lines are the progress."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from pipelines.progress import TerminalProgress, watching
+
+    quieted = _quiet_console_logging()
+    try:
+        with TerminalProgress() as display, watching(display):
+            yield
+    finally:
+        for handler, level in quieted:
+            handler.setLevel(level)
+
+
+def _quiet_console_logging() -> list[tuple[logging.Handler, int]]:
+    """Console log handlers show warnings only while the live display draws (they would tear it)."""
+    names = ("", "prefect", *_OUR_LOGGERS.split(","))
+    changed = []
+    for handler in {handler for name in names for handler in logging.getLogger(name).handlers}:
+        stream = getattr(handler, "stream", None)
+        on_terminal = stream in (sys.stderr, sys.stdout) or getattr(stream, "isatty", lambda: False)()
+        if on_terminal and handler.level < logging.WARNING:
+            changed.append((handler, handler.level))
+            handler.setLevel(logging.WARNING)
+    return changed
 
 
 def _print_counts(result: dict, db: str) -> None:
     from store import redact_url
 
     read, linked, quarantined = result["read"], result["linked"], result["quarantined"]
+    held = set(result.get("held", ()))
     click.echo("")
     click.echo(f"{'source':<24}{'read':>10}{'linked':>10}{'quarantined':>13}")
     for source in read:
+        note = "  (carried over)" if source in held else ""
         click.echo(
-            f"{source:<24}{read[source]:>10,}{linked.get(source, 0):>10,}{quarantined.get(source, 0):>13,}"
+            f"{source:<24}{read[source]:>10,}{linked.get(source, 0):>10,}"
+            f"{quarantined.get(source, 0):>13,}{note}"
         )
     total_read, total_linked = sum(read.values()), sum(linked.values())
     total_quarantined = sum(quarantined.values())
@@ -109,9 +222,15 @@ def _print_counts(result: dict, db: str) -> None:
     click.echo(
         f"check: read {total_read:,} = linked {total_linked:,} + quarantined {total_quarantined:,}: {verdict}"
     )
-    click.echo(f"registry persons: {result['persons']:,} ({result['new_persons']:,} new)")
+    gone, before = result.get("ids_disappeared", 0), result.get("persons_before", 0)
+    click.echo(
+        f"registry persons: {result['persons']:,} ({result['new_persons']:,} new, "
+        f"{gone:,} registry ids gone; before the run: {before:,})"
+    )
     click.echo(f"registry: {redact_url(db)}")
     click.echo(f"report:   {result['report']}")
+    if result.get("dry_run"):
+        click.echo("dry run: nothing was published")
     if not balanced:
         sys.exit(1)
 

@@ -1,6 +1,12 @@
 """The Prefect flow ``sync``: one task per stage, each a single call into a plain function.
 
-    ingest → validate → standardise → match → cluster → publish → report
+    ingest → validate → hold → standardise → match (and cluster) → publish → report → artifacts
+
+``hold`` reads back, from the registry, the sources a run does not refresh (``only``). Source reads
+retry transient errors (``SourceUnavailableError``) with exponential backoff; anything else fails at
+once. Any failure before ``publish`` leaves the registry exactly as it was; ``publish`` itself is one
+transaction. Retries, delays and timeouts come from ``RegistrySettings`` (``REGISTRY_*``) when a run
+starts.
 
 Frames of people travel between tasks in memory only: no task result is persisted (``NO_CACHE``), so no
 personal data is written to Prefect's storage or database.
@@ -8,108 +14,235 @@ personal data is written to Prefect's storage or database.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State
+from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
-from connectors import DropConfig, SourceBatch, SourceConfig, load_sources_config, read_source
-from matching import (
-    LinkageResult,
-    MatchSettings,
-    link_records,
-    load_settings,
-    standardise_records,
-)
-from pipelines import stages
+from connectors import DropConfig, SourceBatch, SourceConfig, SourceUnavailableError, load_sources_config
+from connectors import read_source as read_source_records
+from matching import LinkageResult, MatchSettings, link_records, standardise_records
+from pipelines import artifacts, stages
+from pipelines.progress import StageClock
+from pipelines.settings import RegistrySettings, SourceName
 from reporting import ReportInputs, write_report
 from store import PublishSummary, RunOutcome, open_registry, publish_run
 
-__all__ = ["sync"]
+__all__ = ["retry_transient", "sync"]
 
-_task = task(cache_policy=NO_CACHE, persist_result=False)
+_DEFAULTS = RegistrySettings.model_fields
+#: The project's packages: their INFO lines (counts and ids only) belong in the flow run's log.
+_OUR_LOGGERS = ("connectors", "expectations", "matching", "pipelines", "reporting", "store")
+_options: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
-@_task
+def retry_transient(_task: Task[..., Any], _task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry only when the source was unavailable; a source in the wrong shape will not fix itself."""
+    try:
+        state.result()
+    except SourceUnavailableError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+@task(name="load-config", **_options)
 def load_config(config: str) -> DropConfig:
     return load_sources_config(config)
 
 
-@task(cache_policy=NO_CACHE, persist_result=False, task_run_name="ingest-{source.name}")
+@task(task_run_name="ingest-{source.name}", retry_condition_fn=retry_transient, **_options)
 def ingest(source: SourceConfig) -> SourceBatch:
-    return read_source(source)
+    return read_source_records(source)
 
 
-@task(cache_policy=NO_CACHE, persist_result=False, task_run_name="validate-{batch.source}")
+@task(task_run_name="validate-{batch.source}", **_options)
 def validate(batch: SourceBatch) -> stages.ValidatedSource:
     return stages.validate_batch(batch)
 
 
-@_task
+@task(**_options)
+def hold(engine: sa.Engine, held: tuple[SourceConfig, ...]) -> stages.RegistrySnapshot:
+    return stages.read_registry(engine, held)
+
+
+@task(**_options)
 def standardise(validated: list[stages.ValidatedSource]) -> pd.DataFrame:
     return standardise_records(stages.combine_records(validated))
 
 
-@_task
+@task(**_options)
 def match(records: pd.DataFrame, settings: MatchSettings) -> LinkageResult:
     return link_records(records, settings)
 
 
-@_task
-def publish(engine: sa.Engine, outcome: RunOutcome) -> PublishSummary:
-    return publish_run(engine, outcome)
+@task(**_options)
+def publish(engine: sa.Engine, outcome: RunOutcome, dry_run: bool) -> PublishSummary:
+    return publish_run(engine, outcome, dry_run=dry_run)
 
 
-@_task
+@task(**_options)
 def report(inputs: ReportInputs, report_dir: str) -> Path:
     return write_report(inputs, report_dir)
 
 
-@flow(name="sync", log_prints=False)
+@task(name="artifacts", **_options)
+def record_artifacts(summary: artifacts.RunSummary) -> None:
+    markdown_key, table_key = artifacts.artifact_keys(summary.dry_run)
+    create_markdown_artifact(
+        markdown=artifacts.summary_markdown(summary), key=markdown_key, description="Registry sync summary"
+    )
+    create_table_artifact(
+        table=artifacts.source_table(summary), key=table_key, description="Records per source"
+    )
+
+
+def _surface_our_logs() -> None:
+    """Let the project's INFO lines through to Prefect's handlers (``PREFECT_LOGGING_EXTRA_LOGGERS``).
+
+    Prefect attaches its API handler to the extra loggers but leaves their level alone, so without a
+    level they would inherit the root's WARNING. A level set by the host application is kept.
+    """
+    for name in _OUR_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+
+
+def _configured(options: RegistrySettings) -> dict[str, Task[..., Any]]:
+    """The stage tasks with this run's retries, backoff and timeouts."""
+    tasks: dict[str, Task[..., Any]] = {
+        "ingest": ingest.with_options(
+            retries=options.source_retries,
+            retry_delay_seconds=exponential_backoff(options.retry_delay)(options.source_retries),
+        ),
+        "validate": validate,
+        "hold": hold,
+        "standardise": standardise,
+        "match": match,
+        "publish": publish,
+        "report": report,
+    }
+    return {stage: item.with_options(timeout_seconds=options.timeout(stage)) for stage, item in tasks.items()}
+
+
+@flow(name="sync", log_prints=False, persist_result=False)
 def sync(
-    config: str = "data/samples/sources.yaml",
-    db: str = "sqlite:///registry.db",
-    report_dir: str = "reports",
+    config: str = str(_DEFAULTS["config"].default),
+    db: str = str(_DEFAULTS["db"].default),
+    only: list[SourceName] | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    threshold: float | None = None,
+    report_dir: str = str(_DEFAULTS["report_dir"].default),
     match_settings: str | None = None,
 ) -> dict[str, object]:
-    """Read the agencies' drop named by ``config`` and publish the linked registry into ``db``."""
+    """Read the agencies' drop named by ``config`` and publish the linked registry into ``db``.
+
+    Args:
+        config: Path to the drop's sources.yaml.
+        db: Registry database URL (no password in it: use the driver's environment, e.g. PGPASSWORD).
+        only: Refresh only these sources; the others are carried over from the registry unchanged.
+        full: Force a full rebuild (every run is a full rebuild for now; recorded with the run).
+        dry_run: Do everything but publish; the artifacts say what would change.
+        threshold: Match weight threshold, instead of the one in the match settings.
+        report_dir: Folder for the run's HTML report (dry runs write into its dry-run/ folder).
+        match_settings: Matching preset YAML (default: the shipped preset).
+    """
     logger = get_run_logger()
+    _surface_our_logs()
+    tasks = _configured(RegistrySettings())
+    clock = StageClock()
     run_id, started_at = stages.new_run_id(), datetime.now(UTC)
-    settings = load_settings(match_settings)
+    settings = stages.match_settings(match_settings, threshold)
     drop = load_config(config)
-    batches = [ingest(source) for source in drop.sources]
-    validated = [validate(batch) for batch in batches]
-    records = standardise(validated)
-    linkage = match(records, quote(settings))  # quote: Prefect must not walk the settings model
-    engine = open_registry(db)
+    plan = stages.plan_sources(drop, only, full=full)
+    # Carrying sources over needs the registry they are in; a fresh one is created only for a full read.
+    engine = open_registry(db, create=not plan.held)
     try:
+        with clock.stage("ingest", total=len(plan.refresh)) as advance:
+            batches = [advance(tasks["ingest"](source)) for source in plan.refresh]
+        with clock.stage("validate", total=len(batches)) as advance:
+            validated = [advance(tasks["validate"](batch)) for batch in batches]
+        with clock.stage("hold"):
+            snapshot = tasks["hold"](engine, plan.held)
+        sources = stages.in_drop_order(drop, [*validated, *snapshot.held])
+        with clock.stage("standardise"):
+            records = tasks["standardise"](sources)
+        with clock.stage("match"):
+            linkage = tasks["match"](records, quote(settings))  # quote: Prefect must not walk the model
         outcome = stages.assemble_outcome(
             run_id=run_id,
             started_at=started_at,
             config_path=str(drop.path),
-            validated=validated,
+            validated=sources,
             standardised=records,
             linkage=linkage,
-            parameters={"config": str(drop.path), "report_dir": report_dir, "match_settings": match_settings},
+            parameters={
+                "config": str(drop.path),
+                "only": list(only) if only else None,
+                "full": full,
+                "threshold": threshold,
+                "report_dir": report_dir,
+                "match_settings": match_settings,
+                "held": list(plan.held_names),
+            },
         )
-        summary = publish(engine, outcome)
-        inputs = stages.report_inputs(
-            outcome=outcome,
-            summary=summary,
-            validated=validated,
-            linkage=linkage,
-            engine=engine,
-            database_url=db,
-            thresholds=(settings.thresholds.match_weight, settings.thresholds.review_weight),
-        )
+        with clock.stage("publish"):
+            summary = tasks["publish"](engine, outcome, dry_run)
+    except BaseException:
+        logger.error("run %s failed: nothing was published, the registry is as it was", run_id)
+        raise
     finally:
         engine.dispose()
-    report_path = report(inputs, report_dir)
-    logger.info(
-        "run %s: %d persons (%d new); report %s", run_id, summary.persons, summary.new_persons, report_path
+    inputs = stages.report_inputs(
+        outcome=outcome,
+        summary=summary,
+        validated=sources,
+        linkage=linkage,
+        database_url=db,
+        thresholds=(settings.thresholds.match_weight, settings.thresholds.review_weight),
+        dry_run=dry_run,
     )
-    return {"run_id": run_id, "report": str(report_path), **summary.as_dict()}
+    with clock.stage("report"):
+        report_path = tasks["report"](inputs, str(Path(report_dir) / "dry-run") if dry_run else report_dir)
+    run = artifacts.RunSummary(
+        run_id=run_id,
+        dry_run=dry_run,
+        full=full,
+        refreshed=tuple(source.name for source in plan.refresh),
+        held=plan.held_names,
+        read=summary.read,
+        linked=summary.linked,
+        quarantined=summary.quarantined,
+        persons_before=snapshot.persons,
+        persons=summary.persons,
+        new_persons=summary.new_persons,
+        report=str(Path(report_path).resolve()),
+        stage_seconds=dict(clock.seconds),
+        match_seconds=stages.match_seconds(linkage),
+        match_threshold=settings.thresholds.match_weight,
+        settings_hash=outcome.settings_hash,
+    )
+    record_artifacts(run)
+    logger.info(
+        "run %s%s: %d persons (%d new, %d ids gone); report %s",
+        run_id,
+        " (dry run, nothing published)" if dry_run else "",
+        run.persons,
+        run.new_persons,
+        run.ids_disappeared,
+        report_path,
+    )
+    return run.as_dict()

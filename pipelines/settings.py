@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, get_args
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["RegistrySettings"]
+__all__ = ["SOURCE_CHOICES", "STAGES", "RegistrySettings", "SourceName"]
+
+#: A source the sync can be told to refresh alone (``only``): ``connectors.schema.SOURCE_NAMES``, spelled
+#: out here so that the CLI's help and the Prefect UI's form list them without importing the connectors.
+SourceName = Literal["bpjs_kesehatan", "bpjs_ketenagakerjaan", "penduduk_depok"]
+SOURCE_CHOICES: tuple[str, ...] = get_args(SourceName)
+
+#: The stages that run as Prefect tasks, in flow order (each has a ``<stage>_timeout`` setting).
+STAGES: tuple[str, ...] = ("ingest", "validate", "hold", "standardise", "match", "publish", "report")
+
+_HOUR = 3600.0
 
 
 class RegistrySettings(BaseSettings):
-    """Defaults for a run; each can be set by ``REGISTRY_<NAME>`` in the environment or by an option."""
+    """Defaults for a run; each can be set by ``REGISTRY_<NAME>`` in the environment or by an option.
+
+    The orchestration settings (retries, delays, timeouts) apply to the Prefect tasks of the flow and
+    are read when a run starts, in the process that runs the flow.
+    """
 
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", frozen=True, extra="ignore")
 
@@ -18,3 +34,21 @@ class RegistrySettings(BaseSettings):
     db: str = "sqlite:///registry.db"
     report_dir: Path = Path("reports")
     match_settings: Path | None = None
+
+    # Reading a source: transient errors (file not there yet, server unreachable) are retried with
+    # exponential backoff: retry_delay, 2 x retry_delay, 4 x retry_delay, ...
+    source_retries: int = Field(default=3, ge=0, le=50)
+    retry_delay: float = Field(default=60.0, ge=0, description="seconds before the first retry")
+
+    # Per-stage timeouts in seconds (generous: a stuck stage fails the run instead of hanging all night).
+    ingest_timeout: float = Field(default=1 * _HOUR, gt=0)
+    validate_timeout: float = Field(default=1 * _HOUR, gt=0)
+    hold_timeout: float = Field(default=1 * _HOUR, gt=0)
+    standardise_timeout: float = Field(default=1 * _HOUR, gt=0)
+    match_timeout: float = Field(default=4 * _HOUR, gt=0)
+    publish_timeout: float = Field(default=1 * _HOUR, gt=0)
+    report_timeout: float = Field(default=0.5 * _HOUR, gt=0)
+
+    def timeout(self, stage: str) -> float:
+        """The timeout of a stage, in seconds."""
+        return float(getattr(self, f"{stage}_timeout"))

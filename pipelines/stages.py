@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,19 +13,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from pydantic import ValidationError
 
-from connectors import REJECTED_COLUMNS, SourceBatch
+from connectors import REJECTED_COLUMNS, DropConfig, SourceBatch, SourceConfig
 from expectations import validate_source
-from matching import LinkageResult
+from matching import LinkageResult, MatchSettings, load_settings
+from pipelines.errors import SyncParametersError
 from reporting import ReportInputs
 from store import PublishSummary, RunOutcome, redact_url
-from store.models import Person
+from store.held import count_persons, read_held_quarantine, read_held_records
 
 __all__ = [
+    "RegistrySnapshot",
+    "SourcePlan",
     "ValidatedSource",
     "assemble_outcome",
     "combine_records",
+    "coverage_overlap",
+    "in_drop_order",
+    "match_seconds",
+    "match_settings",
     "new_run_id",
+    "plan_sources",
+    "read_registry",
     "report_inputs",
     "validate_batch",
 ]
@@ -31,11 +43,77 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _PAIR_DECISIONS_KEPT = ("match", "review")
+_EXPECTATION_COLUMNS = ["source", "expectation", "column", "critical", "success", "unexpected", "checked"]
 
 
 def new_run_id() -> str:
     """A run id that sorts by time: ``YYYYMMDDTHHMMSS-<6 hex>``."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """Which sources of the drop a run reads afresh, and which it carries over from the registry."""
+
+    refresh: tuple[SourceConfig, ...]
+    held: tuple[SourceConfig, ...]
+
+    @property
+    def held_names(self) -> tuple[str, ...]:
+        return tuple(source.name for source in self.held)
+
+
+def plan_sources(drop: DropConfig, only: Sequence[str] | None, *, full: bool = False) -> SourcePlan:
+    """Split the drop's sources by ``only`` (``None``: refresh every source).
+
+    ``full`` (a full rebuild) reads every source, so it cannot go with ``only``.
+    """
+    if not only:
+        return SourcePlan(refresh=drop.sources, held=())
+    if full:
+        raise SyncParametersError("'full' and 'only' exclude each other: a full rebuild reads every source")
+    unknown = sorted(set(only) - set(drop.names))
+    if unknown:
+        raise SyncParametersError(
+            f"'only' names source(s) {', '.join(unknown)} that {drop.path} does not configure; "
+            f"it configures {', '.join(drop.names)}"
+        )
+    wanted = set(only)
+    return SourcePlan(
+        refresh=tuple(source for source in drop.sources if source.name in wanted),
+        held=tuple(source for source in drop.sources if source.name not in wanted),
+    )
+
+
+def match_settings(path: str | None, threshold: float | None) -> MatchSettings:
+    """The matching preset at ``path`` (``None``: the shipped default), with the match threshold overridden.
+
+    ``threshold`` replaces ``thresholds.match_weight``; it may not fall below the preset's review weight.
+    """
+    settings = load_settings(path)
+    if threshold is None:
+        return settings
+    current = settings.thresholds
+    if not math.isfinite(threshold):
+        raise SyncParametersError(f"threshold must be a finite number, not {threshold}")
+    try:
+        thresholds = type(current).model_validate(
+            current.model_copy(update={"match_weight": float(threshold)}).model_dump()
+        )
+    except ValidationError:
+        raise SyncParametersError(
+            f"threshold {threshold:g} is below the review weight {current.review_weight:g} "
+            "of the match settings"
+        ) from None
+    return settings.model_copy(update={"thresholds": thresholds})
+
+
+@dataclass(frozen=True)
+class RegistrySnapshot:
+    """What a run needs from the registry before it publishes: its size and the held sources."""
+
+    persons: int
+    held: tuple[ValidatedSource, ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +149,7 @@ def validate_batch(batch: SourceBatch, data_docs_dir: Path | None = None) -> Val
             }
             for outcome in result.outcomes
         ],
-        columns=["source", "expectation", "column", "critical", "success", "unexpected", "checked"],
+        columns=_EXPECTATION_COLUMNS,
     )
     log.info(
         "%s: %d rows read, %d passed validation, %d quarantined",
@@ -83,6 +161,48 @@ def validate_batch(batch: SourceBatch, data_docs_dir: Path | None = None) -> Val
     return ValidatedSource(
         batch.source, batch.programme, batch.rows_read, result.passed, quarantine, expectations, batch.notes
     )
+
+
+def read_registry(engine: sa.Engine, held: Iterable[SourceConfig]) -> RegistrySnapshot:
+    """The registry's person count and, for each held source, its records and quarantine rows as held.
+
+    Held records passed validation when they were read, so they go on as validated records; their
+    quarantine rows stay in quarantine. ``rows_read`` counts both, so the source still reconciles.
+    """
+    held = tuple(held)
+    names = [source.name for source in held]
+    records = read_held_records(engine, names) if held else None
+    quarantine = read_held_quarantine(engine, names) if held else None
+    carried = []
+    for source in held:
+        kept = records[records["source"] == source.name].reset_index(drop=True)
+        quarantined = quarantine[quarantine["source"] == source.name].reset_index(drop=True)
+        if kept.empty and quarantined.empty:
+            log.warning("%s: the registry holds no records of this source to carry over", source.name)
+        log.info(
+            "%s: carried over from the registry: %d records, %d in quarantine",
+            source.name,
+            len(kept),
+            len(quarantined),
+        )
+        carried.append(
+            ValidatedSource(
+                source=source.name,
+                programme=source.programme,
+                rows_read=len(kept) + len(quarantined),
+                records=kept,
+                quarantine=quarantined,
+                expectations=pd.DataFrame(columns=_EXPECTATION_COLUMNS),
+                notes=("carried over from the registry (not refreshed in this run)",),
+            )
+        )
+    return RegistrySnapshot(persons=count_persons(engine), held=tuple(carried))
+
+
+def in_drop_order(drop: DropConfig, validated: Iterable[ValidatedSource]) -> list[ValidatedSource]:
+    """Validated sources in the order ``sources.yaml`` lists them (the order of a full run)."""
+    order = {name: position for position, name in enumerate(drop.names)}
+    return sorted(validated, key=lambda item: order.get(item.source, len(order)))
 
 
 def combine_records(validated: list[ValidatedSource]) -> pd.DataFrame:
@@ -138,34 +258,61 @@ def report_inputs(
     summary: PublishSummary,
     validated: list[ValidatedSource],
     linkage: LinkageResult,
-    engine: sa.Engine,
     database_url: str,
     thresholds: tuple[float | None, float | None],
+    dry_run: bool = False,
 ) -> ReportInputs:
-    """Counts and distributions for the run report, read from the run and the registry it produced."""
+    """Counts and distributions for the run report, from the run and what it published (or would)."""
     reasons = outcome.quarantine.assign(reason=outcome.quarantine["reason"].map(_reason_kind))
     reasons = reasons.groupby(["source", "reason"], as_index=False).size().rename(columns={"size": "records"})
-    with engine.connect() as connection:
-        flags = (Person.in_health, Person.in_employment, Person.in_city)
-        statement = sa.select(*flags, sa.func.count().label("persons")).group_by(*flags)
-        overlap = pd.read_sql(statement, connection)
     decisions = linkage.pairs["decision"].value_counts()
     match_threshold, review_threshold = thresholds
+    database = redact_url(database_url)
+    if dry_run:
+        database += " (dry run: nothing was published)"
     return ReportInputs(
         run_id=outcome.run_id,
         started_at=f"{outcome.started_at:%Y-%m-%d %H:%M:%S} UTC",
-        database=redact_url(database_url),
+        database=database,
         counts={"read": summary.read, "linked": summary.linked, "quarantined": summary.quarantined},
         persons=summary.persons,
         new_persons=summary.new_persons,
         quarantine_reasons=reasons,
         expectations=pd.concat([item.expectations for item in validated], ignore_index=True),
-        overlap=overlap,
+        overlap=coverage_overlap(outcome),
         pair_weights=linkage.pairs["weight"].to_numpy(dtype=float),
         match_threshold=match_threshold,
         review_threshold=review_threshold,
         pair_counts={f"{decision} pairs": int(count) for decision, count in decisions.items()},
     )
+
+
+def match_seconds(linkage: LinkageResult) -> dict[str, float]:
+    """Seconds per step inside the match stage (features, blocking, ..., clustering), when reported."""
+    seconds = linkage.stats.get("seconds") if isinstance(linkage.stats, dict) else None
+    if not isinstance(seconds, dict):
+        return {}
+    return {str(step): float(value) for step, value in seconds.items() if isinstance(value, int | float)}
+
+
+def coverage_overlap(outcome: RunOutcome) -> pd.DataFrame:
+    """Persons per combination of programmes (``in_health, in_employment, in_city, persons``).
+
+    Each cluster of the run is one registry person, so this is what the published ``persons`` table
+    holds (or, on a dry run, would hold).
+    """
+    programme = outcome.records["source"].map(outcome.programmes)
+    flags = pd.DataFrame(
+        {
+            "cluster": outcome.records["cluster"].to_numpy(),
+            "in_health": programme.eq("health").to_numpy(),
+            "in_employment": programme.eq("employment").to_numpy(),
+            "in_city": programme.eq("city").to_numpy(),
+        }
+    )
+    per_person = flags.groupby("cluster", sort=False).any()
+    columns = ["in_health", "in_employment", "in_city"]
+    return per_person.groupby(columns, as_index=False).size().rename(columns={"size": "persons"})
 
 
 def _reason_kind(reason: str) -> str:

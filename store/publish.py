@@ -96,10 +96,14 @@ def content_hashes(records: pd.DataFrame) -> np.ndarray:
     return np.char.mod("%016x", values.astype(np.uint64)).astype(object)
 
 
-def publish_run(engine: sa.Engine, outcome: RunOutcome) -> PublishSummary:
-    """Replace the registry's content with the run's outcome, in one transaction."""
+def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False) -> PublishSummary:
+    """Replace the registry's content with the run's outcome, in one transaction.
+
+    ``dry_run=True`` does all of it, reconciliation included, then rolls the transaction back: the
+    summary says what the run would have changed and the registry is left as it was.
+    """
     records = outcome.records.reset_index(drop=True)
-    with engine.begin() as connection:
+    with engine.connect() as connection, connection.begin() as transaction:
         previous = pd.read_sql(
             sa.select(SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id), connection
         )
@@ -143,7 +147,17 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome) -> PublishSummary:
                 "counts": json.dumps({**summary.as_dict(), **outcome.extra_counts}, default=str),
             },
         )
-    log.info("run %s published: %d persons, %d new", outcome.run_id, summary.persons, summary.new_persons)
+        if dry_run:
+            transaction.rollback()
+    if dry_run:
+        log.info(
+            "run %s (dry run, rolled back) would leave %d persons, %d new",
+            outcome.run_id,
+            summary.persons,
+            summary.new_persons,
+        )
+    else:
+        log.info("run %s published: %d persons, %d new", outcome.run_id, summary.persons, summary.new_persons)
     return summary
 
 

@@ -51,6 +51,19 @@ def test_run_then_exports_cover_every_record_and_evaluate_scores_it(prefect_serv
     f1 = float(re.search(r"F1: ([\d.]+)", evaluated.output).group(1))
     assert f1 >= 0.95
 
+    # The options reach the flow: a dry run refreshing one source, with another threshold.
+    dry = runner.invoke(
+        main,
+        ["run", "--config", str(cli_drop / "sources.yaml"), "--db", db, "--report-dir", str(tmp_path),
+         "--only", "bpjs_kesehatan", "--dry-run", "--threshold", "8"],
+    )  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: nothing was published" in dry.output
+    assert re.search(r"penduduk_depok .* \(carried over\)", dry.output)
+    assert "\x1b[" not in dry.output  # not a terminal: plain lines, no live display
+    assert runner.invoke(main, ["export-links", "--db", db, "--out", str(links_csv)]).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(links_csv, dtype=str), links)
+
 
 def test_user_errors_are_one_line_with_exit_status_2(tmp_path):
     runner = CliRunner()
@@ -66,3 +79,16 @@ def test_user_errors_are_one_line_with_exit_status_2(tmp_path):
     )
     assert result.exit_code == 2
     assert "no registry at" in result.output and "Traceback" not in result.output
+
+    result = runner.invoke(main, ["run", "--only", "bpjs_nowhere"])
+    assert result.exit_code == 2 and "bpjs_nowhere" in result.output
+
+
+def test_run_and_serve_list_their_options():
+    runner = CliRunner()
+    run_help = runner.invoke(main, ["run", "--help"]).output
+    for option in ("--config", "--db", "--only", "--full", "--dry-run", "--threshold", "--report-dir"):
+        assert option in run_help
+    assert "bpjs_kesehatan" in run_help
+    serve_help = runner.invoke(main, ["serve", "--help"]).output
+    assert "sync/nightly" in serve_help and "--config" in serve_help and "--db" in serve_help
