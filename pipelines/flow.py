@@ -31,7 +31,14 @@ from prefect.utilities.annotations import quote
 
 from connectors import DropConfig, SourceBatch, SourceConfig, SourceUnavailableError, load_sources_config
 from connectors import read_source as read_source_records
-from matching import LinkageResult, MatchSettings, link_records, standardise_records
+from matching import (
+    LinkageResult,
+    MatchSettings,
+    ScoredPairs,
+    cluster_scored,
+    score_records,
+    standardise_records,
+)
 from pipelines import artifacts, stages
 from pipelines.progress import StageClock
 from pipelines.settings import RegistrySettings, SourceName
@@ -83,8 +90,13 @@ def standardise(validated: list[stages.ValidatedSource]) -> pd.DataFrame:
 
 
 @task(**_options)
-def match(records: pd.DataFrame, settings: MatchSettings) -> LinkageResult:
-    return link_records(records, settings)
+def match(records: pd.DataFrame, settings: MatchSettings) -> ScoredPairs:
+    return score_records(records, settings)
+
+
+@task(**_options)
+def cluster(records: pd.DataFrame, scored: ScoredPairs, settings: MatchSettings) -> LinkageResult:
+    return cluster_scored(records, scored, settings)
 
 
 @task(**_options)
@@ -131,6 +143,7 @@ def _configured(options: RegistrySettings) -> dict[str, Task[..., Any]]:
         "hold": hold,
         "standardise": standardise,
         "match": match,
+        "cluster": cluster,
         "publish": publish,
         "report": report,
     }
@@ -180,8 +193,11 @@ def sync(
         sources = stages.in_drop_order(drop, [*validated, *snapshot.held])
         with clock.stage("standardise"):
             records = tasks["standardise"](sources)
+        # quote: Prefect must not walk the settings model or the scored arrays
         with clock.stage("match"):
-            linkage = tasks["match"](records, quote(settings))  # quote: Prefect must not walk the model
+            scored = tasks["match"](records, quote(settings))
+        with clock.stage("cluster"):
+            linkage = tasks["cluster"](records, quote(scored), quote(settings))
         outcome = stages.assemble_outcome(
             run_id=run_id,
             started_at=started_at,

@@ -16,7 +16,9 @@ SourceName = Literal["bpjs_kesehatan", "bpjs_ketenagakerjaan", "penduduk_depok"]
 SOURCE_CHOICES: tuple[str, ...] = get_args(SourceName)
 
 #: The stages that run as Prefect tasks, in flow order (each has a ``<stage>_timeout`` setting).
-STAGES: tuple[str, ...] = ("ingest", "validate", "hold", "standardise", "match", "publish", "report")
+STAGES: tuple[str, ...] = (
+    "ingest", "validate", "hold", "standardise", "match", "cluster", "publish", "report",
+)  # fmt: skip
 
 _HOUR = 3600.0
 
@@ -46,6 +48,7 @@ class RegistrySettings(BaseSettings):
     hold_timeout: float = Field(default=1 * _HOUR, gt=0)
     standardise_timeout: float = Field(default=1 * _HOUR, gt=0)
     match_timeout: float = Field(default=4 * _HOUR, gt=0)
+    cluster_timeout: float = Field(default=1 * _HOUR, gt=0)
     publish_timeout: float = Field(default=1 * _HOUR, gt=0)
     report_timeout: float = Field(default=0.5 * _HOUR, gt=0)
 

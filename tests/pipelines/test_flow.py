@@ -95,7 +95,7 @@ def test_sync_links_every_record_or_quarantines_it(published, small_drop):
     assert sorted(map(tuple, held.to_numpy())) == sorted(map(tuple, expected.to_numpy()))
     assert (published.report_dir / f"run-{result['run_id']}.html").is_file()
     assert set(result["stage_seconds"]) == {
-        "ingest", "validate", "hold", "standardise", "match", "publish", "report"
+        "ingest", "validate", "hold", "standardise", "match", "cluster", "publish", "report"
     }  # fmt: skip
 
 
