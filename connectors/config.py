@@ -2,26 +2,43 @@
 
 Relative paths and relative SQLite URLs resolve against the YAML file's own folder, so the same
 ``sources.yaml`` works next to any night's drop of the same files. ``${VAR}`` in a URL is replaced from
-the environment, so credentials never live in the file.
+the environment, so credentials never live in the file: a URL whose password (or ``password=`` query
+parameter) is written out literally is refused, naming the source but not the password. A value
+substituted into the user or password part is URL-quoted, so a password may hold ``@``, ``:`` or ``/``.
+
+A SQL source reads a ``table`` (a plain identifier, optionally schema-qualified, checked here before
+any database is touched) or a ``query`` whose ``:name`` placeholders are bound from ``params`` (never
+formatted into the SQL). Every problem of the file is reported at once.
 """
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import os
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
+import sqlalchemy as sa
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectors.errors import SourcesConfigError
 from connectors.schema import CANONICAL_FIELDS, SOURCE_NAMES
 
-__all__ = ["DropConfig", "SourceConfig", "load_sources_config"]
+__all__ = ["TABLE_NAME_PATTERN", "DropConfig", "QueryParameter", "SourceConfig", "load_sources_config"]
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _REQUIRED_FIELDS = ("record_id", "full_name")
+#: A table name: a plain SQL identifier, optionally qualified by a schema (``registry.penduduk``).
+TABLE_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$")
+#: Query-string keys that carry a password for some database driver.
+_PASSWORD_KEYS = frozenset({"password", "passwd", "pwd"})
+
+#: A value bound to a ``:name`` placeholder of a source's ``query``.
+QueryParameter = str | int | float | bool | dt.date | dt.datetime | None
 
 
 class SourceConfig(BaseModel):
@@ -37,10 +54,11 @@ class SourceConfig(BaseModel):
     path: Path | None = None
     delimiter: str = ","
     encoding: str = "utf-8"
-    # sql
-    url: str | None = None
+    # sql (the url may hold a password taken from the environment: kept out of repr)
+    url: str | None = Field(default=None, repr=False)
     table: str | None = None
     query: str | None = None
+    params: dict[str, QueryParameter] | None = None
 
     @field_validator("columns")
     @classmethod
@@ -53,20 +71,43 @@ class SourceConfig(BaseModel):
             raise ValueError(f"columns must map {missing}")
         return columns
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, encoding: str) -> str:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r} (e.g. utf-8, cp1252, latin-1, utf-16)") from None
+        return encoding
+
+    @field_validator("table")
+    @classmethod
+    def _plain_identifier(cls, table: str | None) -> str | None:
+        if table is not None and not TABLE_NAME_PATTERN.match(table):
+            raise ValueError(
+                "'table' must be a plain identifier, optionally schema-qualified (letters, digits and "
+                "underscores, e.g. penduduk or dukcapil.penduduk); write anything else as a 'query'"
+            )
+        return table
+
     @model_validator(mode="after")
     def _kind_has_its_settings(self) -> SourceConfig:
         if self.kind == "csv":
             if self.path is None:
                 raise ValueError("a csv source needs 'path'")
-            if self.url or self.table or self.query:
-                raise ValueError("a csv source takes 'path', not 'url', 'table' or 'query'")
-            if len(self.delimiter) != 1:
-                raise ValueError("'delimiter' must be one character")
+            if self.url or self.table or self.query or self.params is not None:
+                raise ValueError("a csv source takes 'path', not 'url', 'table', 'query' or 'params'")
+            if len(self.delimiter) != 1 or self.delimiter in '"\r\n':
+                raise ValueError("'delimiter' must be one character, not a quote or a line break")
         else:
             if not self.url:
                 raise ValueError("a sql source needs 'url'")
             if bool(self.table) == bool(self.query):
                 raise ValueError("a sql source needs exactly one of 'table' or 'query'")
+            if self.params is not None and not self.query:
+                raise ValueError("'params' go with a 'query' (they are bound to its :name placeholders)")
+            if self.query:
+                _check_placeholders(self.query, self.params or {})
         return self
 
     @property
@@ -117,6 +158,8 @@ def load_sources_config(path: str | Path) -> DropConfig:
         if not isinstance(raw, dict):
             problems.append(f"sources.{name}: must be a mapping")
             continue
+        if isinstance(raw.get("url"), str):
+            problems.extend(f"sources.{name}.url: {problem}" for problem in _url_problems(raw["url"]))
         try:
             sources.append(_resolved(SourceConfig(name=name, **raw), base))
         except ValidationError as error:
@@ -142,12 +185,59 @@ def _resolved(source: SourceConfig, base: Path) -> SourceConfig:
     return source.model_copy(update={"url": _resolved_url(source.url or "", base)})
 
 
+def _check_placeholders(query: str, params: dict[str, QueryParameter]) -> None:
+    """Every ``:name`` placeholder of ``query`` has a value in ``params``, and every value a placeholder."""
+    try:
+        placeholders = set(sa.text(query).compile().params)
+    except sa.exc.SQLAlchemyError:
+        raise ValueError("'query' cannot be read as SQL text") from None
+    unbound = sorted(placeholders - set(params))
+    unused = sorted(set(params) - placeholders)
+    if unbound:
+        raise ValueError(f"'query' has placeholder(s) {', '.join(':' + n for n in unbound)} without 'params'")
+    if unused:
+        raise ValueError(f"'params' {', '.join(unused)} match no :name placeholder of 'query'")
+
+
+def _url_problems(url: str) -> list[str]:
+    """What is wrong with a URL as written in sources.yaml; never quotes the URL or its password.
+
+    A password may only come from the environment: the password part, when there is one, must be a
+    single ``${VAR}`` reference, and so must a ``password=`` query parameter.
+    """
+    if _ENV_REFERENCE.fullmatch(url.strip()):
+        return []  # the whole URL comes from the environment
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        if _ENV_REFERENCE.search(url):
+            return []  # may be one once the environment fills it in; the connector reports it if not
+        return ["not a valid SQLAlchemy URL (dialect+driver://user@host/database)"]
+    literal = bool(parsed.password) and not _ENV_REFERENCE.fullmatch(str(parsed.password))
+    for key, value in parsed.query.items():
+        values = (value,) if isinstance(value, str) else value
+        if key.lower() in _PASSWORD_KEYS and any(not _ENV_REFERENCE.fullmatch(v) for v in values):
+            literal = True
+    if literal:
+        return [
+            "holds a literal password; write ${VARIABLE} in its place and set that variable in the "
+            "environment (passwords never go in sources.yaml)"
+        ]
+    return []
+
+
 def _resolved_url(url: str, base: Path) -> str:
+    scheme_end = url.find("://") + 3 if "://" in url else 0
+    host_end = url.find("/", scheme_end)
+    userinfo_end = url.rfind("@", scheme_end, host_end if host_end >= 0 else len(url))
+
     def substitute(match: re.Match[str]) -> str:
         variable = match.group(1)
         if variable not in os.environ:
             raise ValueError(f"url refers to environment variable {variable}, which is not set")
-        return os.environ[variable]
+        value = os.environ[variable]
+        # user and password are URL-quoted, so a password may hold '@', ':' or '/'
+        return quote(value, safe="") if scheme_end <= match.start() < userinfo_end else value
 
     url = _ENV_REFERENCE.sub(substitute, url)
     prefix, _, rest = url.partition(":///")

@@ -49,8 +49,9 @@ CANONICAL_FIELDS: dict[str, str] = {
 }
 
 #: Columns of a canonical frame: provenance first, then the mapped fields.
-#: ``source_row`` is the 1-based data row in the source (the file line for CSV, minus the header),
-#: used to name the row in error messages and quarantine reasons.
+#: ``source_row`` names the row in error messages and quarantine reasons: for CSV the physical line the
+#: record starts on (the header is line 1, so the first data row is usually 2), for SQL the 1-based
+#: position in record-id order.
 CANONICAL_COLUMNS: tuple[str, ...] = ("source", "source_row", *CANONICAL_FIELDS)
 
 

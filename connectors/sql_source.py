@@ -1,13 +1,23 @@
 """SQL connector: one table (or query) on a database reached through a SQLAlchemy URL.
 
-The table name is checked against the database's own catalogue (reflection) and every mapped column
-against the table, so no user text is ever spliced into SQL. Values are handed on as text.
+No text from ``sources.yaml`` is ever spliced into SQL. A ``table`` must be a plain identifier,
+optionally schema-qualified (checked when the config is read and again here, before the database is
+touched); it is then looked up in the database's own catalogue (reflection), every mapped column
+against it, and the statement is built by SQLAlchemy with quoted identifiers. A ``query`` is run as
+``sqlalchemy.text`` with its ``params`` bound to its ``:name`` placeholders. Values are handed on as
+text.
+
+A server that cannot be reached is a ``SourceUnavailableError`` (retried); a missing table or column,
+or a query that fails, is a ``SourceSchemaError``. Messages are one line and show the URL with its
+password hidden, never the password.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -15,58 +25,143 @@ import sqlalchemy as sa
 from sqlalchemy.exc import NoSuchTableError, OperationalError, SQLAlchemyError
 
 from connectors.batch import SourceBatch, empty_rejected, to_canonical
-from connectors.config import SourceConfig
+from connectors.config import TABLE_NAME_PATTERN, SourceConfig
 from connectors.errors import SourceSchemaError, SourceUnavailableError
 
-__all__ = ["read_sql_source"]
+__all__ = ["read_sql_source", "redacted_url"]
 
 log = logging.getLogger(__name__)
+
+_HIDDEN = "***"
+_PASSWORD_KEYS = frozenset({"password", "passwd", "pwd"})
 
 
 def read_sql_source(source: SourceConfig) -> SourceBatch:
     """Read one SQL source into canonical records, ordered by record id for a stable row numbering."""
     assert source.kind == "sql" and source.url
+    if source.table and not TABLE_NAME_PATTERN.match(source.table):
+        raise SourceSchemaError(source.name, "'table' is not a plain (optionally schema-qualified) name")
+    where = redacted_url(source.url)
     _check_sqlite_file(source)
-    engine = sa.create_engine(source.url)
     try:
-        with engine.connect() as connection:
-            raw = _fetch(connection, source)
-    except OperationalError as error:
-        raise SourceUnavailableError(source.name, f"cannot query {source.location}: {error.orig}") from None
-    except SQLAlchemyError as error:
-        raise SourceSchemaError(source.name, f"cannot read {source.location}: {error}") from None
+        engine = sa.create_engine(source.url)
+    except (SQLAlchemyError, ImportError) as error:
+        raise SourceSchemaError(
+            source.name, f"cannot use database URL {where}: {_one_line(error, source.url)}"
+        ) from None
+    try:
+        try:
+            connection = engine.connect()
+        except SQLAlchemyError as error:
+            raise SourceUnavailableError(
+                source.name, f"cannot connect to {where}: {_one_line(error, source.url)}"
+            ) from None
+        with connection:
+            raw = _fetch(connection, source, where)
     finally:
         engine.dispose()
     raw = pd.DataFrame({column: _as_text(raw[column]) for column in raw.columns})
     records = to_canonical(raw, source, np.arange(1, len(raw) + 1, dtype="int64"))
+    log.info("%s: %d rows read from %s", source.name, len(records), source.location)
     return SourceBatch(source.name, source.programme, records, empty_rejected(), ())
 
 
-def _fetch(connection: sa.Connection, source: SourceConfig) -> pd.DataFrame:
+def redacted_url(url: str) -> str:
+    """The URL for messages: password (also a ``password=`` query parameter) shown as ``***``."""
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return "<unparseable database URL>"
+    hidden = {key: _HIDDEN for key in parsed.query if key.lower() in _PASSWORD_KEYS}
+    if hidden:
+        parsed = parsed.update_query_dict(hidden)
+    return parsed.render_as_string(hide_password=True).replace(quote(_HIDDEN, safe=""), _HIDDEN)
+
+
+def _fetch(connection: sa.Connection, source: SourceConfig, where: str) -> pd.DataFrame:
     wanted = list(dict.fromkeys(source.columns.values()))
-    if source.table:
-        schema, _, name = source.table.rpartition(".")
-        try:
-            table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=connection)
-        except NoSuchTableError:
-            raise SourceSchemaError(source.name, f"table {source.table} does not exist") from None
-        missing = [column for column in wanted if column not in table.c]
-        if missing:
-            raise SourceSchemaError(
-                source.name, f"table {source.table} is missing required column(s) {', '.join(missing)}"
-            )
-        record_id = table.c[source.columns["record_id"]]
-        statement = sa.select(*(table.c[column] for column in wanted)).order_by(record_id)
-        return pd.read_sql(statement, connection)
-    frame = pd.read_sql(sa.text(source.query or ""), connection)
+    try:
+        if source.table:
+            return _fetch_table(connection, source, wanted)
+        statement = sa.text(source.query or "").bindparams(**(source.params or {}))
+        frame = pd.read_sql(statement, connection)
+    except OperationalError as error:
+        if _transient(error, connection):
+            raise SourceUnavailableError(
+                source.name, f"cannot query {source.location} on {where}: {_one_line(error, source.url)}"
+            ) from None
+        raise SourceSchemaError(
+            source.name, f"cannot read {source.location} on {where}: {_one_line(error, source.url)}"
+        ) from None
+    except SQLAlchemyError as error:
+        raise SourceSchemaError(
+            source.name, f"cannot read {source.location} on {where}: {_one_line(error, source.url)}"
+        ) from None
     missing = [column for column in wanted if column not in frame.columns]
     if missing:
         raise SourceSchemaError(source.name, f"query result is missing column(s) {', '.join(missing)}")
     return frame.loc[:, wanted]
 
 
+def _fetch_table(connection: sa.Connection, source: SourceConfig, wanted: list[str]) -> pd.DataFrame:
+    assert source.table
+    schema, _, name = source.table.rpartition(".")
+    try:
+        table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=connection)
+    except NoSuchTableError:
+        raise SourceSchemaError(source.name, f"table {source.table} does not exist") from None
+    missing = [column for column in wanted if column not in table.c]
+    if missing:
+        raise SourceSchemaError(
+            source.name, f"table {source.table} is missing required column(s) {', '.join(missing)}"
+        )
+    record_id = table.c[source.columns["record_id"]]
+    statement = sa.select(*(table.c[column] for column in wanted)).order_by(record_id)
+    return pd.read_sql(statement, connection)
+
+
+def _transient(error: OperationalError, connection: sa.Connection) -> bool:
+    """Whether an error after connecting may go away: SQLite reports everything as an OperationalError,
+    a missing table as much as a busy database; other servers use it for lost connections and timeouts.
+    """
+    if connection.dialect.name != "sqlite" or error.connection_invalidated:
+        return True
+    message = str(error.orig).lower()
+    return "locked" in message or "busy" in message
+
+
+def _one_line(error: BaseException, url: str) -> str:
+    """The driver's own message on one line, without SQLAlchemy's echo of the SQL, never the password.
+
+    Any password in ``url`` (as written and URL-quoted) is replaced by ``***`` wherever it appears.
+    """
+    detail = getattr(error, "orig", None) or error
+    text = " ".join(str(detail).split()) or type(detail).__name__
+    text = re.sub(r"\s*[\[(](?:SQL:|parameters:|Background on this error).*$", "", text)
+    for secret in _secrets(url):
+        text = text.replace(secret, _HIDDEN)
+    return text
+
+
+def _secrets(url: str) -> list[str]:
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return []
+    values = [parsed.password] if parsed.password else []
+    for key, value in parsed.query.items():
+        if key.lower() in _PASSWORD_KEYS:
+            values.extend([value] if isinstance(value, str) else value)
+    found = {str(value) for value in values if value}
+    found |= {quote(value, safe="") for value in found}
+    return sorted(found, key=len, reverse=True)
+
+
 def _check_sqlite_file(source: SourceConfig) -> None:
-    url = sa.make_url(source.url or "")
+    try:
+        url = sa.make_url(source.url or "")
+    except (sa.exc.ArgumentError, ValueError):
+        raise SourceSchemaError(source.name, "the url is not a valid SQLAlchemy URL") from None
     is_file = url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:"
     if is_file and not Path(url.database).exists():
         raise SourceUnavailableError(source.name, f"database file {url.database} does not exist")

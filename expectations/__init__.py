@@ -7,9 +7,10 @@ input row: source, record_id, source_row, reason). Nothing is dropped: together 
 row exactly once. ``outcomes`` has one :class:`ExpectationOutcome` per expectation and ``gx_result`` the
 JSON form of the GX result; both carry counts and ``source_row`` numbers, never personal values.
 
-Modules: ``suites`` (the three suites, built in code), ``runner`` (the GX context, run and Data Docs),
-``quarantine`` (GX result -> outcomes and quarantine rows), ``validation`` (``validate_source``),
-``outcomes`` (result types), ``errors``.
+Modules: ``suites`` (the three suites, built in code), ``derived`` (helper columns for the calendar
+checks GX cannot express), ``runner`` (the GX context, run and Data Docs), ``quarantine`` (GX result
+-> outcomes and quarantine rows), ``validation`` (``validate_source``), ``outcomes`` (result types),
+``errors``.
 """
 
 from expectations.errors import (

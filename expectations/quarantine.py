@@ -4,9 +4,9 @@ GX is the source of truth: the rows quarantined are exactly the ``source_row`` i
 expectations (``severity: critical``) list as unexpected in the result. The one decision taken here is
 which row of a repeated record id stays: GX's uniqueness check flags every row carrying the id; the
 one first in the source (lowest ``source_row``) is kept and the others are quarantined as
-"duplicate of row N". Rows whose id is missing or blank are quarantined under a generated id
-``<source>@row<source_row>``, so that the quarantine export can still list them, and are not also
-reported as duplicates of each other.
+"duplicate of row N". Rows whose id is missing, blank or too long to be an id are quarantined under
+a generated id ``<source>@row<source_row>`` (``source_row`` is the file line for a CSV source), so that
+the quarantine export can still list them, and are not also reported as duplicates of each other.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = ["REASON_SEPARATOR", "CheckResult", "derive_quarantine", "generated_re
 REASON_SEPARATOR = "; "
 
 #: Critical rules on ``record_id`` that mean "this row has no usable record id".
-_NO_RECORD_ID_RULES = frozenset({"missing", "empty"})
+_NO_RECORD_ID_RULES = frozenset({"missing", "empty", "too long"})
 
 
 def generated_record_id(source: str, source_row: int) -> str:
@@ -81,7 +81,7 @@ def read_results(gx_result: dict[str, Any], order: Sequence[str] = ()) -> list[C
         checks.append(
             CheckResult(
                 name=name,
-                column=str((config.get("kwargs") or {}).get("column", "")),
+                column=str(meta.get("column") or (config.get("kwargs") or {}).get("column", "")),
                 critical=config.get("severity") == CRITICAL,
                 rule=str(meta.get("rule", "failed")),
                 success=bool(item.get("success")),

@@ -8,16 +8,28 @@ flag leaves the pipeline with a reason), ``warning`` expectations are reported o
 digits) and only non-capturing groups (pandas warns on capturing groups). GX's pandas regex check is
 ``str.contains``, so every pattern is anchored.
 
-Critical in every suite: record id present, not blank and unique; full name present and not blank.
-The rest describes each agency's documented format (see ``/work/shared/agency-exports.md``).
+Critical in every suite: record id present, not blank, unique and at most
+:data:`MAX_RECORD_ID_LENGTH` characters; full name present and not blank; none of the fields the agency
+sends (:data:`SOURCE_FIELDS`) longer than :data:`MAX_FIELD_LENGTH` characters (an absurdly long cell
+is a broken export, not a person's data).
+The rest describes each agency's documented format (see ``/work/shared/agency-exports.md``) and is
+reported only: a record with a NIK holding letters or spaces, or a birth date that is no real day, in
+the future or before 1900, goes on into the registry — the standardise stage sets such a field aside
+(``nik_std`` / ``birth_date_std`` missing) — and these checks count it. The calendar and range checks
+read helper columns computed before GX runs (``expectations.derived``); their outcomes report the
+column they describe (``meta["column"]``, e.g. ``birth_date``).
+
+Each builder takes ``today`` (default: the date the suite is built), the upper bound of a birth date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import datetime as dt
+from collections.abc import Iterable
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from expectations.derived import DERIVED_COLUMNS
 from expectations.errors import UnknownSourceError
 
 if TYPE_CHECKING:
@@ -30,10 +42,14 @@ __all__ = [
     "DATE_CITY",
     "DATE_DD_MM_YYYY",
     "DATE_ISO",
+    "EARLIEST_BIRTH_DATE",
     "KK_PATTERN",
+    "MAX_FIELD_LENGTH",
+    "MAX_RECORD_ID_LENGTH",
     "NIK_PATTERN",
     "NIK_PLACEHOLDER_PATTERN",
     "PHONE_PATTERN",
+    "SOURCE_FIELDS",
     "SUITE_BUILDERS",
     "TIMESTAMP_ISO",
     "WARNING",
@@ -42,10 +58,34 @@ __all__ = [
     "penduduk_depok_suite",
     "suite_columns",
     "suite_for",
+    "suite_helper_columns",
 ]
 
 CRITICAL = "critical"
 WARNING = "warning"
+
+#: Longest text accepted in any field: an absurdly long cell quarantines its row ("<field>: too long").
+MAX_FIELD_LENGTH = 1000
+#: Longest record id: the registry keeps record ids in 64 characters.
+MAX_RECORD_ID_LENGTH = 64
+#: The canonical fields each agency sends (``/work/shared/agency-exports.md``), i.e. what the shipped
+#: ``sources.yaml`` maps: each is length-checked in that source's suite.
+SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "bpjs_kesehatan": (
+        "record_id", "nik", "full_name", "birth_date", "sex", "address", "kelurahan", "kecamatan", "phone",
+        "jkn_segment", "membership_status", "updated_at",
+    ),
+    "bpjs_ketenagakerjaan": (
+        "record_id", "nik", "full_name", "birth_place", "birth_date", "sex", "address", "phone",
+        "worker_category", "occupation", "membership_start", "membership_status",
+    ),
+    "penduduk_depok": (
+        "record_id", "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "address", "rt",
+        "rw", "kelurahan", "kecamatan", "occupation", "marital_status", "updated_at",
+    ),
+}  # fmt: skip
+#: Earliest plausible birth date (the standardise stage reads nothing earlier).
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 #: Blank text: what a name or id must not be (connectors already turn empty cells into None).
 BLANK_PATTERN = r"^\s*$"
@@ -72,7 +112,9 @@ DATE_ISO = f"^{_YEAR}-{_MONTH}-{_DAY}$"
 DATE_CITY = f"^(?:{_DAY}/{_MONTH}/{_YEAR}|(?:[1-9]|{_DAY}) {_MONTH_NAME} {_YEAR})$"
 TIMESTAMP_ISO = f"^{_YEAR}-{_MONTH}-{_DAY} {_TIME}$"
 
-SuiteBuilder = Callable[[], "gx.ExpectationSuite"]
+
+class SuiteBuilder(Protocol):
+    def __call__(self, *, today: dt.date | None = None) -> gx.ExpectationSuite: ...
 
 
 def _gxe() -> ModuleType:
@@ -85,11 +127,16 @@ def _gxe() -> ModuleType:
 def _expectation(
     kind: str, name: str, column: str, severity: str, rule: str, notes: str, **kwargs: Any
 ) -> gxe.Expectation:
-    """A GX expectation of class ``kind`` named ``name`` in its suite, with its severity and rule."""
+    """A GX expectation of class ``kind`` named ``name`` in its suite, with its severity and rule.
+
+    On a helper column (``expectations.derived``) ``meta["column"]`` names the canonical column it
+    describes.
+    """
     expectation_cls = getattr(_gxe(), kind)
-    return expectation_cls(
-        column=column, severity=severity, meta={"name": name, "rule": rule}, notes=notes, **kwargs
-    )
+    meta = {"name": name, "rule": rule}
+    if column in DERIVED_COLUMNS:
+        meta["column"] = DERIVED_COLUMNS[column][0]
+    return expectation_cls(column=column, severity=severity, meta=meta, notes=notes, **kwargs)
 
 
 def _present(name: str, column: str, severity: str, notes: str) -> gxe.Expectation:
@@ -118,9 +165,25 @@ def _in_set(name: str, column: str, values: Iterable[str], notes: str) -> gxe.Ex
     )
 
 
-def _critical_expectations() -> list[gxe.Expectation]:
-    """The checks that decide quarantine, the same for every source."""
+def _too_long(name: str, column: str, limit: int, notes: str) -> gxe.Expectation:
+    return _expectation(
+        "ExpectColumnValueLengthsToBeBetween", name, column, CRITICAL, "too long", notes, max_value=limit
+    )
+
+
+def _critical_expectations(source: str) -> list[gxe.Expectation]:
+    """The checks that decide quarantine: the same for every source, lengths over its fields."""
     quarantined = "Critical: a row failing this is quarantined."
+    lengths = [
+        _too_long(
+            f"{field}_length",
+            field,
+            MAX_FIELD_LENGTH,
+            f"When present, {field} is at most {MAX_FIELD_LENGTH} characters. {quarantined}",
+        )
+        for field in SOURCE_FIELDS[source]
+        if field != "record_id"
+    ]
     return [
         _present("record_id_present", "record_id", CRITICAL, f"The record id is present. {quarantined}"),
         _not_blank("record_id_not_blank", "record_id", f"The record id is not blank. {quarantined}"),
@@ -133,13 +196,22 @@ def _critical_expectations() -> list[gxe.Expectation]:
             "The record id is unique within the source. GX flags every row of a repeated id; the first "
             "occurrence is kept, the later ones are quarantined as duplicates of it.",
         ),
+        _too_long(
+            "record_id_length",
+            "record_id",
+            MAX_RECORD_ID_LENGTH,
+            f"The record id is at most {MAX_RECORD_ID_LENGTH} characters (the registry's width); a longer "
+            f"one is no usable id. {quarantined}",
+        ),
         _present("full_name_present", "full_name", CRITICAL, f"The full name is present. {quarantined}"),
         _not_blank("full_name_not_blank", "full_name", f"The full name is not blank. {quarantined}"),
+        *lengths,
     ]
 
 
-def _identity_expectations() -> list[gxe.Expectation]:
-    """Reported-only checks of the NIK and of the birth date's presence, shared by every source."""
+def _identity_expectations(today: dt.date | None) -> list[gxe.Expectation]:
+    """Reported-only checks of the NIK and of the birth date, shared by every source."""
+    today = today or dt.date.today()
     return [
         _matches("nik_format", "nik", NIK_PATTERN, "When present, the NIK is 16 digits."),
         _expectation(
@@ -152,6 +224,33 @@ def _identity_expectations() -> list[gxe.Expectation]:
             regex=NIK_PLACEHOLDER_PATTERN,
         ),
         _present("birth_date_present", "birth_date", WARNING, "The birth date is present."),
+        _expectation(
+            "ExpectColumnValuesToBeInSet",
+            "birth_date_real_date",
+            "birth_date_is_real_date",
+            WARNING,
+            "not a real date",
+            "When present, the birth date names a real calendar day (no 31st of February, no free text).",
+            value_set=[True],
+        ),
+        _expectation(
+            "ExpectColumnValuesToBeBetween",
+            "birth_date_not_future",
+            "birth_date_as_date",
+            WARNING,
+            "in the future",
+            f"A real birth date is not after the day of the check ({today.isoformat()}).",
+            max_value=today,
+        ),
+        _expectation(
+            "ExpectColumnValuesToBeBetween",
+            "birth_date_not_before_1900",
+            "birth_date_as_date",
+            WARNING,
+            "before 1900",
+            f"A real birth date is not before {EARLIEST_BIRTH_DATE.isoformat()}.",
+            min_value=EARLIEST_BIRTH_DATE,
+        ),
     ]
 
 
@@ -169,14 +268,14 @@ def _build(name: str, expectations: list[gxe.Expectation]) -> gx.ExpectationSuit
     )
 
 
-def bpjs_kesehatan_suite() -> gx.ExpectationSuite:
+def bpjs_kesehatan_suite(*, today: dt.date | None = None) -> gx.ExpectationSuite:
     """BPJS Kesehatan (JKN) participants: ``no_kartu`` ids, DD-MM-YYYY dates, sex L/P."""
     return _build(
         "bpjs_kesehatan",
         [
-            *_critical_expectations(),
+            *_critical_expectations("bpjs_kesehatan"),
             _matches("record_id_format", "record_id", r"^[0-9]{13}$", "The JKN card number is 13 digits."),
-            *_identity_expectations(),
+            *_identity_expectations(today),
             _matches("birth_date_format", "birth_date", DATE_DD_MM_YYYY, "The birth date is DD-MM-YYYY."),
             _in_set("sex_in_set", "sex", ["L", "P"], "Sex is L or P."),
             _matches("phone_format", "phone", PHONE_PATTERN, "When present, a mobile number 08…/628…/+628…."),
@@ -192,14 +291,14 @@ def bpjs_kesehatan_suite() -> gx.ExpectationSuite:
     )
 
 
-def bpjs_ketenagakerjaan_suite() -> gx.ExpectationSuite:
+def bpjs_ketenagakerjaan_suite(*, today: dt.date | None = None) -> gx.ExpectationSuite:
     """BPJS Ketenagakerjaan participants: ``kpj`` ids, ISO dates, sex Laki-laki/Perempuan."""
     return _build(
         "bpjs_ketenagakerjaan",
         [
-            *_critical_expectations(),
+            *_critical_expectations("bpjs_ketenagakerjaan"),
             _matches("record_id_format", "record_id", r"^[0-9]{11}$", "The KPJ number is 11 digits."),
-            *_identity_expectations(),
+            *_identity_expectations(today),
             _matches("birth_date_format", "birth_date", DATE_ISO, "The birth date is YYYY-MM-DD."),
             _in_set("sex_in_set", "sex", ["Laki-laki", "Perempuan"], "Sex is Laki-laki or Perempuan."),
             _matches("phone_format", "phone", PHONE_PATTERN, "When present, a mobile number 08…/628…/+628…."),
@@ -222,14 +321,14 @@ def bpjs_ketenagakerjaan_suite() -> gx.ExpectationSuite:
     )
 
 
-def penduduk_depok_suite() -> gx.ExpectationSuite:
+def penduduk_depok_suite(*, today: dt.date | None = None) -> gx.ExpectationSuite:
     """Depok civil registry: integer ids, DD/MM/YYYY or ``17 Agustus 1985`` dates, sex 1/2, KK numbers."""
     return _build(
         "penduduk_depok",
         [
-            *_critical_expectations(),
+            *_critical_expectations("penduduk_depok"),
             _matches("record_id_format", "record_id", r"^[0-9]+$", "The civil-registry id is an integer."),
-            *_identity_expectations(),
+            *_identity_expectations(today),
             _matches(
                 "birth_date_format",
                 "birth_date",
@@ -253,16 +352,29 @@ SUITE_BUILDERS: dict[str, SuiteBuilder] = {
 }
 
 
-def suite_for(source: str) -> gx.ExpectationSuite:
-    """A new GX expectation suite for ``source`` (a fresh object on every call, not tied to a context)."""
+def suite_for(source: str, *, today: dt.date | None = None) -> gx.ExpectationSuite:
+    """A new GX expectation suite for ``source`` (a fresh object on every call, not tied to a context).
+
+    ``today`` (default: the current date) is the latest birth date the suite accepts.
+    """
     try:
         builder = SUITE_BUILDERS[source]
     except KeyError:
         known = ", ".join(SUITE_BUILDERS)
         raise UnknownSourceError(f"no expectation suite for source {source!r}; known: {known}") from None
-    return builder()
+    return builder(today=today)
 
 
 def suite_columns(suite: gx.ExpectationSuite) -> tuple[str, ...]:
-    """The canonical columns the suite's expectations read, in first-use order."""
-    return tuple(dict.fromkeys(expectation.column for expectation in suite.expectations))
+    """The canonical columns the suite's expectations read (helper columns' sources), in first-use order."""
+    return tuple(
+        dict.fromkeys(
+            DERIVED_COLUMNS[column][0] if column in DERIVED_COLUMNS else column
+            for column in (expectation.column for expectation in suite.expectations)
+        )
+    )
+
+
+def suite_helper_columns(suite: gx.ExpectationSuite) -> tuple[str, ...]:
+    """The helper columns (``expectations.derived``) the suite's expectations read, in first-use order."""
+    return tuple(dict.fromkeys(e.column for e in suite.expectations if e.column in DERIVED_COLUMNS))

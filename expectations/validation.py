@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from expectations.derived import derive_column
 from expectations.errors import FrameContractError
 from expectations.outcomes import SourceValidation
 from expectations.quarantine import derive_quarantine, read_results
 from expectations.runner import ID_COLUMN, run_suite
-from expectations.suites import suite_columns, suite_for
+from expectations.suites import suite_columns, suite_for, suite_helper_columns
 
 __all__ = ["validate_source"]
 
@@ -23,29 +26,37 @@ def validate_source(
     frame: pd.DataFrame,
     source: str,
     data_docs_dir: str | PathLike[str] | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> SourceValidation:
     """Validate one source's canonical frame with its GX suite.
 
     Rows failing a critical expectation go to ``quarantined`` with a reason; all others are in
     ``passed`` (same index and columns as ``frame``). Non-critical failures are only reported, in
     ``outcomes`` and ``gx_result``. With ``data_docs_dir``, GX Data Docs for this validation are built
-    there (ids and counts only). Raises :class:`~expectations.errors.UnknownSourceError` for a source
+    there (ids and counts only). ``today`` (default: the current date) is the latest birth date
+    accepted. Raises :class:`~expectations.errors.UnknownSourceError` for a source
     without a suite and :class:`~expectations.errors.FrameContractError` when the frame is not a
     canonical frame of that source.
     """
-    suite = suite_for(source)
+    suite = suite_for(source, today=today)
     columns = suite_columns(suite)
+    helpers = suite_helper_columns(suite)
     _check_frame(frame, source, (ID_COLUMN, *columns))
 
     # GX gets only the columns the suite reads (GX filters and copies whole frames per expectation, so
     # every extra column costs time), indexed by source_row: GX names unexpected rows by that index.
     # One copy into a single object block: GX slices the frame per expectation, and a frame of many
-    # blocks would be consolidated (copied) again each time.
+    # blocks would be consolidated (copied) again each time. Helper columns (calendar dates) go last.
+    values = frame.loc[:, list(columns)].to_numpy(dtype=object)
+    if helpers:
+        values = np.column_stack([values, *(derive_column(frame, helper) for helper in helpers)])
     gx_frame = pd.DataFrame(
-        frame.loc[:, list(columns)].to_numpy(dtype=object),
-        columns=list(columns),
+        values,
+        columns=[*columns, *helpers],
         index=pd.Index(frame[ID_COLUMN].to_numpy(dtype="int64"), name=ID_COLUMN),
     )
+    del values
     docs_dir = Path(data_docs_dir) if data_docs_dir is not None else None
     result = run_suite(gx_frame, suite, data_docs_dir=docs_dir)
     del gx_frame

@@ -1,6 +1,9 @@
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from connectors import SourcesConfigError, load_sources_config
 
@@ -91,3 +94,146 @@ def test_missing_and_unparseable_files_are_config_errors(tmp_path):
     bad.write_text("sources: [unclosed", encoding="utf-8")
     with pytest.raises(SourcesConfigError, match="not valid YAML"):
         load_sources_config(bad)
+
+
+def _city_config(tmp_path: Path, source: str) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(f"sources:\n  penduduk_depok:\n{source}", encoding="utf-8")
+    return path
+
+
+CITY = """    programme: city
+    kind: sql
+    columns: {record_id: id_penduduk, full_name: nama_lengkap}
+"""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://reader:hunter2secret@db.depok.go.id/penduduk",
+        "postgresql+psycopg://reader:hunter2secret${SUFFIX}@db.depok.go.id/penduduk",
+        "postgresql+psycopg://reader@db.depok.go.id/penduduk?password=hunter2secret",
+    ],
+)
+def test_a_literal_password_in_a_url_is_refused_naming_the_source_not_the_password(
+    tmp_path, url, monkeypatch
+):
+    monkeypatch.setenv("SUFFIX", "x")
+    path = _city_config(tmp_path, f"{CITY}    url: {url}\n    table: penduduk\n")
+    with pytest.raises(SourcesConfigError) as caught:
+        load_sources_config(path)
+    message = str(caught.value)
+    assert "sources.penduduk_depok.url: holds a literal password" in message
+    assert "${VARIABLE}" in message
+    assert "hunter2secret" not in message and "hunter2secret" not in repr(caught.value.problems)
+    assert "\n" not in message
+
+
+def test_passwords_from_the_environment_are_url_quoted_and_kept_out_of_repr(tmp_path, monkeypatch):
+    monkeypatch.setenv("CITY_DB_PASSWORD", "p@ss:w/rd")
+    url = "postgresql+psycopg://reader:${CITY_DB_PASSWORD}@db.depok.go.id:5432/penduduk"
+    config = load_sources_config(_city_config(tmp_path, f"{CITY}    url: {url}\n    table: penduduk\n"))
+    source = config.source("penduduk_depok")
+    parsed = sa.make_url(source.url or "")
+    assert (parsed.username, parsed.password, parsed.host, parsed.database) == (
+        "reader",
+        "p@ss:w/rd",
+        "db.depok.go.id",
+        "penduduk",
+    )
+    assert "p@ss" not in repr(source) and "p@ss" not in repr(config)
+    monkeypatch.setenv("CITY_DB_URL", "sqlite:///elsewhere.db")
+    whole = load_sources_config(
+        _city_config(tmp_path, f"{CITY}    url: ${{CITY_DB_URL}}\n    table: penduduk\n")
+    )
+    assert whole.source("penduduk_depok").url == f"sqlite:///{(tmp_path / 'elsewhere.db').resolve()}"
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "penduduk; DROP TABLE penduduk",
+        "pen duduk",
+        "a.b.c",
+        '"penduduk"',
+        "penduduk--",
+        "1penduduk",
+        "dukcapil.",
+    ],
+)
+def test_table_names_that_are_not_plain_identifiers_are_refused(tmp_path, table):
+    path = _city_config(tmp_path, f"{CITY}    url: sqlite:///x.db\n    table: '{table}'\n")
+    with pytest.raises(SourcesConfigError, match=r"sources\.penduduk_depok\.table: .*plain identifier"):
+        load_sources_config(path)
+
+
+@pytest.mark.parametrize("table", ["penduduk", "dukcapil.penduduk", "_Penduduk_2024"])
+def test_plain_and_schema_qualified_table_names_are_accepted(tmp_path, table):
+    config = load_sources_config(
+        _city_config(tmp_path, f"{CITY}    url: sqlite:///x.db\n    table: {table}\n")
+    )
+    assert config.source("penduduk_depok").table == table
+
+
+def test_query_params_are_checked_against_the_placeholders(tmp_path):
+    query = "SELECT * FROM penduduk WHERE kecamatan = :kecamatan AND updated_at >= :since"
+    params = "{kecamatan: BEJI, since: 2024-01-01}"
+    good = f"{CITY}    url: sqlite:///x.db\n    query: {query}\n    params: {params}\n"
+    source = load_sources_config(_city_config(tmp_path, good)).source("penduduk_depok")
+    assert source.params == {"kecamatan": "BEJI", "since": dt.date(2024, 1, 1)}
+    for params, problem in [
+        ("{kecamatan: BEJI}", "placeholder(s) :since without 'params'"),
+        ("{kecamatan: BEJI, since: 2024-01-01, extra: 1}", "'params' extra match no :name placeholder"),
+    ]:
+        bad = f"{CITY}    url: sqlite:///x.db\n    query: {query}\n    params: {params}\n"
+        with pytest.raises(SourcesConfigError, match=re.escape(problem)):
+            load_sources_config(_city_config(tmp_path, bad))
+    with pytest.raises(SourcesConfigError, match="'params' go with a 'query'"):
+        load_sources_config(
+            _city_config(tmp_path, f"{CITY}    url: sqlite:///x.db\n    table: t\n    params: {{a: 1}}\n")
+        )
+
+
+def test_new_problems_are_reported_together_with_the_others(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        """
+sources:
+  bpjs_kesehatan:
+    programme: health
+    kind: csv
+    path: kes.csv
+    encoding: utf-99
+    columns: {record_id: no_kartu, full_name: nama}
+  bpjs_ketenagakerjaan:
+    programme: employment
+    kind: csv
+    path: tk.csv
+    delimiter: '"'
+    columns: {record_id: kpj, full_name: nama}
+  penduduk_depok:
+    programme: city
+    kind: sql
+    url: postgresql://reader:topsecret@host/db
+    table: "penduduk; --"
+    columns: {record_id: id_penduduk, full_name: nama_lengkap}
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourcesConfigError) as caught:
+        load_sources_config(path)
+    problems = caught.value.problems
+    assert len(problems) == 4
+    assert any(p.startswith("sources.bpjs_kesehatan.encoding") and "utf-99" in p for p in problems)
+    assert any(p.startswith("sources.bpjs_ketenagakerjaan") and "delimiter" in p for p in problems)
+    assert any(p.startswith("sources.penduduk_depok.url: holds a literal password") for p in problems)
+    assert any(p.startswith("sources.penduduk_depok.table") for p in problems)
+    assert "topsecret" not in str(caught.value)
+
+
+def test_an_unparseable_url_is_reported_without_echoing_it(tmp_path):
+    path = _city_config(tmp_path, f"{CITY}    url: 'not a url with s3cret'\n    table: penduduk\n")
+    with pytest.raises(SourcesConfigError, match="url: not a valid SQLAlchemy URL") as caught:
+        load_sources_config(path)
+    assert "s3cret" not in str(caught.value)

@@ -1,8 +1,11 @@
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
+from pydantic import ValidationError
 
 from connectors import SourceConfig, SourceSchemaError, SourceUnavailableError, read_source
+from connectors.sql_source import redacted_url
 
 pytestmark = pytest.mark.unit
 
@@ -78,3 +81,85 @@ def test_unreachable_server_is_unavailable():
     with pytest.raises(SourceUnavailableError) as caught:
         read_source(_source(url))
     assert "pw" not in str(caught.value)
+
+
+def test_a_query_binds_its_params_as_values_never_as_sql(city_db):
+    query = "SELECT id_penduduk, nik, nama_lengkap, jenis_kelamin, rt FROM penduduk WHERE rt = :rt"
+    batch = read_source(_source(f"sqlite:///{city_db}", table=None, query=query, params={"rt": "012"}))
+    assert list(batch.records["record_id"]) == ["7"]
+    injected = read_source(
+        _source(f"sqlite:///{city_db}", table=None, query=query, params={"rt": "x' OR '1'='1"})
+    )
+    assert injected.records.empty
+    with sqlite3.connect(city_db) as connection:
+        assert connection.execute("SELECT count(*) FROM penduduk").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("table", ["penduduk; DROP TABLE penduduk", "penduduk p", "a.b.c", "[penduduk]"])
+def test_table_names_that_are_not_plain_identifiers_never_reach_the_database(tmp_path, table):
+    with pytest.raises(ValidationError, match="plain identifier"):
+        _source(f"sqlite:///{tmp_path / 'absent.db'}", table=table)
+    # even a config built without validation is refused before any connection (no file is looked for)
+    source = _source(f"sqlite:///{tmp_path / 'absent.db'}").model_copy(update={"table": table})
+    with pytest.raises(SourceSchemaError, match="'table' is not a plain"):
+        read_source(source)
+
+
+def test_a_failing_query_is_a_schema_error_on_one_line(city_db):
+    query = "SELECT id_penduduk, nama_lengkap FROM warga"
+    with pytest.raises(SourceSchemaError) as caught:
+        read_source(_source(f"sqlite:///{city_db}", table=None, query=query))
+    message = str(caught.value)
+    assert "no such table: warga" in message and "\n" not in message
+    assert "[SQL" not in message and "SELECT" not in message
+
+
+def test_connection_errors_never_show_the_password():
+    url = "postgresql+psycopg://reader:Hunter2%40Secret@127.0.0.1:1/penduduk?sslmode=disable"
+    with pytest.raises(SourceUnavailableError) as caught:
+        read_source(_source(url))
+    message = str(caught.value)
+    assert "cannot connect to postgresql+psycopg://reader:***@127.0.0.1:1/penduduk" in message
+    assert "Hunter2" not in message and "\n" not in message
+
+
+def test_an_unusable_url_is_a_schema_error_without_the_password(tmp_path):
+    with pytest.raises(SourceSchemaError) as caught:
+        read_source(_source("nosuchdialect://reader:Hunter2@host/db"))
+    assert "Hunter2" not in str(caught.value) and "reader:***@host" in str(caught.value)
+
+
+def test_redacted_url_hides_passwords_also_in_the_query_string():
+    assert redacted_url("postgresql://r:pw@h/d?password=pw2&sslmode=require") == (
+        "postgresql://r:***@h/d?password=***&sslmode=require"
+    )
+    assert redacted_url("sqlite:///data/penduduk_depok.db") == "sqlite:///data/penduduk_depok.db"
+    assert redacted_url("not a url") == "<unparseable database URL>"
+
+
+@pytest.mark.postgres
+def test_postgres_schema_qualified_table_bound_query_and_missing_table(postgres_url):
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE SCHEMA dukcapil"))
+        connection.execute(
+            sa.text(
+                "CREATE TABLE dukcapil.penduduk (id_penduduk INTEGER PRIMARY KEY, nik TEXT,"
+                " nama_lengkap TEXT, jenis_kelamin INTEGER, rt TEXT)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO dukcapil.penduduk VALUES"
+                " (12, NULL, 'SITI AMINAH', 2, '003'), (7, NULL, 'ASEP', 1, '012')"
+            )
+        )
+    engine.dispose()
+    batch = read_source(_source(postgres_url, table="dukcapil.penduduk"))
+    assert list(batch.records["record_id"]) == ["7", "12"]
+    query = "SELECT * FROM dukcapil.penduduk WHERE jenis_kelamin = :sex"
+    assert list(
+        read_source(_source(postgres_url, table=None, query=query, params={"sex": 2})).records["record_id"]
+    ) == ["12"]
+    with pytest.raises(SourceSchemaError, match="table dukcapil.warga does not exist"):
+        read_source(_source(postgres_url, table="dukcapil.warga"))

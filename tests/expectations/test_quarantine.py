@@ -157,3 +157,28 @@ def test_public_api() -> None:
     )
     for name in expectations.__all__:
         assert getattr(expectations, name) is not None
+
+
+def test_a_too_long_record_id_is_no_usable_id_and_not_a_duplicate() -> None:
+    frame = _frame().assign(record_id=["a", "x" * 65, "a", "x" * 65, "b"])
+    result = {
+        "results": [
+            _item("record_id_unique", "record_id", [11, 12, 13, 14], rule="duplicate"),
+            _item("record_id_length", "record_id", [12, 14], rule="too long"),
+            _item("full_name_length", "full_name", [15], rule="too long"),
+        ]
+    }
+    _, quarantine = derive_quarantine(frame, "bpjs_kesehatan", read_results(result))
+    assert quarantine.set_index("source_row")[["record_id", "reason"]].to_dict("index") == {
+        12: {"record_id": "bpjs_kesehatan@row12", "reason": "record_id: too long"},
+        13: {"record_id": "a", "reason": "record_id: duplicate of row 11"},
+        14: {"record_id": "bpjs_kesehatan@row14", "reason": "record_id: too long"},
+        15: {"record_id": "b", "reason": "full_name: too long"},
+    }
+
+
+def test_checks_on_helper_columns_report_the_column_they_describe() -> None:
+    item = _item("birth_date_real_date", "birth_date_is_real_date", [11], severity="warning")
+    item["expectation_config"]["meta"]["column"] = "birth_date"
+    (check,) = read_results({"results": [item]})
+    assert check.outcome().column == "birth_date"

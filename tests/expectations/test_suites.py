@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import pytest
 
+from connectors import load_sources_config
 from connectors.schema import CANONICAL_FIELDS, SOURCE_NAMES
 from expectations import UnknownSourceError, suite_for
+from expectations.derived import DERIVED_COLUMNS
 from expectations.errors import DataQualityError
 from expectations.suites import (
     DATE_CITY,
     DATE_DD_MM_YYYY,
     DATE_ISO,
+    MAX_FIELD_LENGTH,
+    MAX_RECORD_ID_LENGTH,
     NIK_PATTERN,
     NIK_PLACEHOLDER_PATTERN,
     PHONE_PATTERN,
+    SOURCE_FIELDS,
     SUITE_BUILDERS,
     TIMESTAMP_ISO,
     suite_columns,
+    suite_helper_columns,
 )
 
 pytestmark = pytest.mark.unit
@@ -29,9 +37,16 @@ CRITICAL_NAMES = [
     "record_id_present",
     "record_id_not_blank",
     "record_id_unique",
+    "record_id_length",
     "full_name_present",
     "full_name_not_blank",
 ]
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "data" / "samples" / "sources.yaml"
+
+
+def length_names(source: str) -> list[str]:
+    """The critical length checks of a source's suite: one per field the agency sends, besides the id."""
+    return [f"{field}_length" for field in SOURCE_FIELDS[source] if field != "record_id"]
 
 
 def _by_name(suite: gx.ExpectationSuite) -> dict[str, gxe.Expectation]:
@@ -58,12 +73,37 @@ def test_suite_is_a_fresh_gx_suite_named_after_its_source(source: str) -> None:
 
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
-def test_exactly_the_id_and_name_checks_are_critical(source: str) -> None:
+def test_exactly_the_id_name_and_length_checks_are_critical(source: str) -> None:
     suite = suite_for(source)
     critical = [e.meta["name"] for e in suite.expectations if e.severity.value == "critical"]
-    others = {e.severity.value for e in suite.expectations if e.meta["name"] not in CRITICAL_NAMES}
-    assert critical == CRITICAL_NAMES
+    others = {e.severity.value for e in suite.expectations if e.meta["name"] not in critical}
+    assert critical == CRITICAL_NAMES + length_names(source)
     assert others == {"warning"}
+
+
+@pytest.mark.parametrize("source", SOURCE_NAMES)
+def test_every_field_is_length_checked_and_the_record_id_to_the_registrys_width(source: str) -> None:
+    by_name = _by_name(suite_for(source))
+    record_id = by_name["record_id_length"]
+    assert isinstance(record_id, gxe.ExpectColumnValueLengthsToBeBetween)
+    assert (record_id.column, record_id.max_value, record_id.meta["rule"]) == (
+        "record_id",
+        MAX_RECORD_ID_LENGTH,
+        "too long",
+    )
+    for name in length_names(source):
+        expectation = by_name[name]
+        assert isinstance(expectation, gxe.ExpectColumnValueLengthsToBeBetween)
+        assert f"{expectation.column}_length" == name
+        assert expectation.max_value == MAX_FIELD_LENGTH and expectation.min_value is None
+        assert expectation.meta["rule"] == "too long"
+
+
+def test_length_checks_cover_every_field_the_shipped_config_maps() -> None:
+    config = load_sources_config(SHIPPED_CONFIG)
+    for source in config.sources:
+        assert set(source.columns) <= set(SOURCE_FIELDS[source.name]), source.name
+        assert set(SOURCE_FIELDS[source.name]) <= set(CANONICAL_FIELDS)
 
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
@@ -72,12 +112,14 @@ def test_critical_checks_are_the_gx_expectations_asked_for(source: str) -> None:
     assert isinstance(by_name["record_id_present"], gxe.ExpectColumnValuesToNotBeNull)
     assert isinstance(by_name["record_id_not_blank"], gxe.ExpectColumnValuesToNotMatchRegex)
     assert isinstance(by_name["record_id_unique"], gxe.ExpectColumnValuesToBeUnique)
+    assert isinstance(by_name["record_id_length"], gxe.ExpectColumnValueLengthsToBeBetween)
     assert isinstance(by_name["full_name_present"], gxe.ExpectColumnValuesToNotBeNull)
     assert isinstance(by_name["full_name_not_blank"], gxe.ExpectColumnValuesToNotMatchRegex)
     assert [by_name[name].meta["rule"] for name in CRITICAL_NAMES] == [
         "missing",
         "empty",
         "duplicate",
+        "too long",
         "missing",
         "empty",
     ]
@@ -88,8 +130,38 @@ def test_critical_checks_are_the_gx_expectations_asked_for(source: str) -> None:
 
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
-def test_suites_read_only_canonical_columns(source: str) -> None:
-    assert set(suite_columns(suite_for(source))) <= set(CANONICAL_FIELDS)
+def test_suites_read_only_canonical_columns_and_the_birth_date_helpers(source: str) -> None:
+    suite = suite_for(source)
+    assert set(suite_columns(suite)) <= set(CANONICAL_FIELDS)
+    assert suite_helper_columns(suite) == ("birth_date_is_real_date", "birth_date_as_date")
+    assert set(suite_helper_columns(suite)) <= set(DERIVED_COLUMNS)
+
+
+@pytest.mark.parametrize("source", SOURCE_NAMES)
+def test_calendar_and_range_checks_of_the_birth_date(source: str) -> None:
+    today = dt.date(2024, 6, 1)
+    by_name = _by_name(suite_for(source, today=today))
+    real = by_name["birth_date_real_date"]
+    assert isinstance(real, gxe.ExpectColumnValuesToBeInSet)
+    assert (real.column, list(real.value_set), real.severity.value) == (
+        "birth_date_is_real_date",
+        [True],
+        "warning",
+    )
+    future = by_name["birth_date_not_future"]
+    assert isinstance(future, gxe.ExpectColumnValuesToBeBetween)
+    assert (future.column, future.min_value, future.max_value) == ("birth_date_as_date", None, today)
+    early = by_name["birth_date_not_before_1900"]
+    assert (early.column, early.min_value, early.max_value) == (
+        "birth_date_as_date",
+        dt.date(1900, 1, 1),
+        None,
+    )
+    # the outcomes of checks on helper columns report the canonical column they describe
+    assert {by_name[name].meta["column"] for name in ("birth_date_real_date", "birth_date_not_future")} == {
+        "birth_date"
+    }
+    assert _by_name(suite_for(source))["birth_date_not_future"].max_value == dt.date.today()
 
 
 @pytest.mark.parametrize(
@@ -101,6 +173,7 @@ def test_suites_read_only_canonical_columns(source: str) -> None:
                 "record_id_format", "nik_format", "nik_not_placeholder", "birth_date_present",
                 "birth_date_format", "sex_in_set", "phone_format", "jkn_segment_in_set",
                 "membership_status_in_set", "updated_at_format",
+                "birth_date_real_date", "birth_date_not_future", "birth_date_not_before_1900",
             },
         ),
         (
@@ -109,6 +182,7 @@ def test_suites_read_only_canonical_columns(source: str) -> None:
                 "record_id_format", "nik_format", "nik_not_placeholder", "birth_date_present",
                 "birth_date_format", "sex_in_set", "phone_format", "worker_category_in_set",
                 "membership_status_in_set", "membership_start_format",
+                "birth_date_real_date", "birth_date_not_future", "birth_date_not_before_1900",
             },
         ),
         (
@@ -117,12 +191,13 @@ def test_suites_read_only_canonical_columns(source: str) -> None:
                 "record_id_format", "nik_format", "nik_not_placeholder", "birth_date_present",
                 "birth_date_format", "sex_in_set", "kk_number_format", "rt_format", "rw_format",
                 "updated_at_format",
+                "birth_date_real_date", "birth_date_not_future", "birth_date_not_before_1900",
             },
         ),
     ],
 )  # fmt: skip
 def test_reported_only_checks_per_source(source: str, expected: set[str]) -> None:
-    assert set(_by_name(suite_for(source))) - set(CRITICAL_NAMES) == expected
+    assert set(_by_name(suite_for(source))) - set(CRITICAL_NAMES) - set(length_names(source)) == expected
 
 
 @pytest.mark.parametrize(
