@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.config import SourceConfig
 from connectors.schema import CANONICAL_COLUMNS, CANONICAL_FIELDS
@@ -52,8 +54,18 @@ def to_canonical(raw: pd.DataFrame, source: SourceConfig, source_rows: np.ndarra
         if agency_column is None:
             canonical[field_name] = None
             continue
-        values = raw[agency_column].astype("object")
-        present = values.notna().to_numpy()
-        text = values.where(~present, values.astype(str).str.strip()) if present.any() else values
-        canonical[field_name] = text.where(text.ne("") & present, None).to_numpy(dtype=object)
+        canonical[field_name] = _stripped_text(raw[agency_column])
     return canonical.loc[:, list(CANONICAL_COLUMNS)]
+
+
+def _stripped_text(values: pd.Series) -> np.ndarray:
+    """Text stripped of surrounding whitespace, ``None`` where missing or empty (Arrow kernels: fast)."""
+    try:
+        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # non-text values: compare as their text
+        present = values.notna()
+        as_text = values.astype("object").where(~present, values.astype(str))
+        text = pa.array(as_text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    trimmed = pc.utf8_trim_whitespace(text)
+    cleaned = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, type=pa.string()), trimmed)
+    return cleaned.to_numpy(zero_copy_only=False)

@@ -179,7 +179,7 @@ def _as_text(column: pd.Series) -> pd.Series:
         text[whole] = column[whole].astype("int64").astype(str)
     else:
         text = column.astype("object")
-        odd = present & ~text.map(type).eq(str).to_numpy()
-        if odd.any():
+        if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
+            odd = present & ~text.map(type).eq(str).to_numpy()
             text[odd] = text[odd].map(str)
     return text.where(present, None).astype("object")
