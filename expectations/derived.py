@@ -70,13 +70,14 @@ def _on_distinct(values: pd.Series, convert: Callable[[str], object]) -> np.ndar
     """``convert`` applied once per distinct present, non-blank text; None where missing or blank."""
     raw = values.to_numpy(dtype=object)
     present = pd.notna(raw)
-    text = raw[present].astype(str)
+    # object, not numpy str: a numpy unicode array drops trailing NUL characters ("\x00" would read as "")
+    text = raw[present]
     out = np.full(len(raw), None, dtype=object)
     if not len(text):
         return out
     codes, distinct = pd.factorize(text)
     converted = np.empty(len(distinct), dtype=object)
-    converted[:] = [convert(item) for item in distinct]
+    converted[:] = [convert(str(item)) for item in distinct]
     out[present] = converted[codes]
     return out
 

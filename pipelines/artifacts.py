@@ -147,7 +147,7 @@ def summary_markdown(summary: RunSummary) -> str:
     if summary.held:
         lines.append(f"- sources carried over from the registry: {', '.join(summary.held)}")
     full = "yes" if summary.full else "no"
-    lines.append(f"- full rebuild requested: {full} (every run is a full rebuild for now)")
+    lines.append(f"- full rebuild requested: {full} (otherwise incremental once the registry holds persons)")
     if summary.match_threshold is not None:
         lines.append(f"- match weight threshold: {summary.match_threshold:g}")
     if summary.settings_hash:

@@ -8,13 +8,17 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from connectors.errors import ConnectorError
-from store.models import Base
+from store.schema import current_revision, head_revision, upgrade_schema
 
-__all__ = ["RegistryUnavailableError", "open_registry", "redact_url"]
+__all__ = ["RegistrySchemaError", "RegistryUnavailableError", "open_registry", "redact_url"]
 
 
 class RegistryUnavailableError(ConnectorError):
     """The registry database cannot be opened or written."""
+
+
+class RegistrySchemaError(RegistryUnavailableError):
+    """The registry's schema is not the one this version expects: ``registry db upgrade`` fixes it."""
 
 
 def redact_url(url: str) -> str:
@@ -26,7 +30,10 @@ def redact_url(url: str) -> str:
 
 
 def open_registry(url: str, *, create: bool = True) -> sa.Engine:
-    """An engine for the registry at ``url``; creates the tables when missing (``create=True``).
+    """An engine for the registry at ``url``, its schema at the newest migration.
+
+    An empty database gets the schema (``create=True``: the migrations run); a registry whose schema is
+    behind is refused with a message naming ``registry db upgrade``.
 
     SQLite gets WAL journaling (readers never block the nightly writer) and a busy timeout.
     """
@@ -44,17 +51,37 @@ def open_registry(url: str, *, create: bool = True) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        if create:
-            Base.metadata.create_all(engine)
-        else:
-            with engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
+        _check_schema(engine, url, create=create)
+    except RegistryUnavailableError:
+        engine.dispose()
+        raise
     except sa.exc.OperationalError as error:
         engine.dispose()
         raise RegistryUnavailableError(
             f"cannot open the registry at {redact_url(url)}: {error.orig}"
         ) from None
     return engine
+
+
+def _check_schema(engine: sa.Engine, url: str, *, create: bool) -> None:
+    revision = current_revision(engine)
+    if revision == head_revision():
+        return
+    if revision is None:
+        tables = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+        if not tables and create:
+            upgrade_schema(engine)
+            return
+        if not tables:
+            raise RegistryUnavailableError(f"no registry at {redact_url(url)}")
+        raise RegistrySchemaError(
+            f"the database at {redact_url(url)} holds tables but no registry schema revision: "
+            "it predates schema migrations or is not a registry"
+        )
+    raise RegistrySchemaError(
+        f"the registry at {redact_url(url)} has schema revision {revision}, this version needs "
+        f"{head_revision()}: run `registry db upgrade --db {redact_url(url)}` first"
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

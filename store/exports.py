@@ -13,9 +13,12 @@ __all__ = ["export_links", "export_quarantine", "read_links", "read_quarantine"]
 
 
 def read_links(engine: sa.Engine) -> pd.DataFrame:
-    """``source, record_id, registry_id`` for every source record the registry holds."""
-    statement = sa.select(SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id).order_by(
-        SourceRecord.source, SourceRecord.record_id
+    """``source, record_id, registry_id`` for every live source record the registry holds (records
+    deleted from their source stay in the registry as tombstones but are not listed)."""
+    statement = (
+        sa.select(SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id)
+        .where(SourceRecord.deleted_at.is_(None))
+        .order_by(SourceRecord.source, SourceRecord.record_id)
     )
     with engine.connect() as connection:
         return pd.read_sql(statement, connection, dtype=str)

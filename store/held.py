@@ -32,7 +32,7 @@ def read_held_records(engine: sa.Engine, sources: Iterable[str]) -> pd.DataFrame
     columns += [getattr(SourceRecord, name) for name in RAW_FIELDS]
     statement = (
         sa.select(*columns)
-        .where(SourceRecord.source.in_(names))
+        .where(SourceRecord.source.in_(names), SourceRecord.deleted_at.is_(None))
         .order_by(SourceRecord.source, SourceRecord.source_row, SourceRecord.record_id)
     )
     with engine.connect() as connection:

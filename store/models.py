@@ -6,6 +6,13 @@
 - ``persons``: one row per registry person: golden attributes and coverage flags.
 - ``match_pairs``: the scored pairs that formed each person (matches) or need a steward (review).
 - ``registry_meta``: small key/value facts about the registry (e.g. the next registry id).
+- ``entity_history``: what each run did to persons: ``new``, ``merge`` (the other id was merged into this
+  one and retired), ``split`` (the other id was split off this one), ``retired`` (no records left).
+- ``registry_id_redirects``: every retired registry id and the id that now stands for that person.
+- ``registry_lock``: the one run allowed to write the registry now (who holds it, since when).
+
+The schema is created and changed by the Alembic migrations in ``store/migrations`` (``registry db
+upgrade``); a model change needs a new revision there.
 """
 
 from __future__ import annotations
@@ -15,7 +22,18 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "MatchPair", "Person", "QuarantineEntry", "RegistryMeta", "Run", "SourceRecord"]
+__all__ = [
+    "Base",
+    "EntityHistory",
+    "MatchPair",
+    "Person",
+    "QuarantineEntry",
+    "RegistryIdRedirect",
+    "RegistryLock",
+    "RegistryMeta",
+    "Run",
+    "SourceRecord",
+]
 
 #: Canonical raw fields kept on every source record, as the agency sent them.
 RAW_FIELDS = (
@@ -25,7 +43,7 @@ RAW_FIELDS = (
 )  # fmt: skip
 #: Standardised fields kept on every source record (the matching core's output).
 STANDARD_FIELDS = (
-    "nik_std", "name_std", "birth_date_std", "sex_std", "phone_std", "rt_std", "rw_std",
+    "nik_std", "name_std", "name_key", "birth_date_std", "sex_std", "phone_std", "rt_std", "rw_std",
     "kelurahan_code", "kelurahan_std", "kecamatan_std",
 )  # fmt: skip
 
@@ -57,6 +75,11 @@ class SourceRecord(Base):
     source_row: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(32))
     run_id: Mapped[str] = mapped_column(String(32))
+    #: the run that first held the record; ``run_id`` is the run that last wrote it. A live record
+    #: (``deleted_at`` empty) was in the latest drop of its source; a deleted one stays as a tombstone
+    #: with its last registry id, out of its person's golden record.
+    first_seen_run: Mapped[str | None] = mapped_column(String(32))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     nik: Mapped[str | None] = mapped_column(Text)
     kk_number: Mapped[str | None] = mapped_column(Text)
     full_name: Mapped[str | None] = mapped_column(Text)
@@ -78,6 +101,7 @@ class SourceRecord(Base):
     updated_at: Mapped[str | None] = mapped_column(Text)
     nik_std: Mapped[str | None] = mapped_column(String(16))
     name_std: Mapped[str | None] = mapped_column(Text)
+    name_key: Mapped[str | None] = mapped_column(Text)
     birth_date_std: Mapped[str | None] = mapped_column(String(10))
     sex_std: Mapped[str | None] = mapped_column(String(1))
     phone_std: Mapped[str | None] = mapped_column(String(16))
@@ -123,10 +147,16 @@ class Person(Base):
     employment_active: Mapped[bool] = mapped_column(Boolean)
     record_count: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[str] = mapped_column(String(32))
+    #: JSON: for each golden field, the source record that supplied it (``{"nik": ["source", "id"]}``).
+    provenance: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class MatchPair(Base):
     __tablename__ = "match_pairs"
+    __table_args__ = (
+        Index("ix_match_pairs_left", "source_l", "record_id_l"),
+        Index("ix_match_pairs_right", "source_r", "record_id_r"),
+    )
 
     pair_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(String(32))
@@ -144,3 +174,33 @@ class RegistryMeta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class EntityHistory(Base):
+    __tablename__ = "entity_history"
+    __table_args__ = (Index("ix_entity_history_registry_id", "registry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    registry_id: Mapped[str] = mapped_column(String(16))
+    other_registry_id: Mapped[str | None] = mapped_column(String(16))
+    records: Mapped[int | None] = mapped_column(Integer)
+
+
+class RegistryIdRedirect(Base):
+    __tablename__ = "registry_id_redirects"
+
+    retired_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    registry_id: Mapped[str] = mapped_column(String(16))
+    run_id: Mapped[str] = mapped_column(String(32))
+
+
+class RegistryLock(Base):
+    __tablename__ = "registry_lock"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)

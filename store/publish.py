@@ -1,14 +1,27 @@
 """Publishing a run: the registry's new state lands in one transaction, or not at all.
 
-Before committing, the counts are reconciled inside the transaction: for every source, the records
-read equal the records now held plus the rows in quarantine. If not, nothing is written.
+A run decides some persons again (``RunOutcome.touched``: their registry ids; ``None`` on a full rebuild:
+every person) from the records in ``RunOutcome.records``; every other person and record stays exactly as
+it is. Inside one transaction the publish:
+
+- marks the records that left their source as deleted (``deleted_at``; they stay as tombstones, out of
+  golden records and out of the linked counts);
+- replaces the touched persons' live records and golden rows with the run's, registry ids carried over by
+  ``store.ids`` (merge: the older id survives; split: the larger part keeps the id);
+- writes what happened to ids into ``entity_history`` and points retired ids at their survivor
+  (``registry_id_redirects``);
+- replaces the scored pairs of the records decided again, and the quarantine of the sources read;
+- reconciles the counts: for every source, rows read in this run's drop = live records held +
+  rows in quarantine. If not, nothing is written (``ConservationError``).
+
+``dry_run=True`` does all of it, then rolls back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,13 +31,15 @@ import sqlalchemy as sa
 
 from connectors.errors import RegistryError
 from store.golden import build_persons
-from store.ids import assign_registry_ids
+from store.ids import IdChanges, assign_registry_ids, id_changes
 from store.models import (
     RAW_FIELDS,
     STANDARD_FIELDS,
+    EntityHistory,
     MatchPair,
     Person,
     QuarantineEntry,
+    RegistryIdRedirect,
     RegistryMeta,
     Run,
     SourceRecord,
@@ -35,7 +50,12 @@ __all__ = ["ConservationError", "PublishSummary", "RunOutcome", "content_hashes"
 log = logging.getLogger(__name__)
 
 _BATCH = 20_000
+_KEYS_PER_STATEMENT = 500
 _NEXT_ID_KEY = "next_registry_number"
+_KEYS = ["source", "record_id"]
+
+#: Test hook: called with a step name inside the publish transaction (simulated crashes).
+_step_hook: Callable[[str], None] | None = None
 
 
 class ConservationError(RegistryError):
@@ -46,10 +66,13 @@ class ConservationError(RegistryError):
 class RunOutcome:
     """Everything a run decided, ready to publish.
 
-    ``records``: standardised records with ``cluster`` (person label within this run).
-    ``quarantine``: ``source, record_id, source_row, reason``.
-    ``pairs``: ``source_l, record_id_l, source_r, record_id_r, weight, probability, decision``.
-    ``rows_read``: rows read per source (records + rejected rows).
+    ``records``: standardised records with ``cluster`` (person label within this run): every record on a
+    full rebuild; on an incremental run the new and changed records plus every live record of the
+    ``touched`` persons. ``touched``: registry ids decided again (``None``: all). ``vanished``: keys
+    (``source, record_id``) of records gone from their source (``None``: every held record of a source in
+    ``rows_read`` that is not in ``records``). ``quarantine``: ``source, record_id, source_row, reason``
+    of every source in ``rows_read``. ``pairs``: ``source_l, record_id_l, source_r, record_id_r, weight,
+    probability, decision``. ``rows_read``: rows read per source (records + rejected rows).
     """
 
     run_id: str
@@ -63,6 +86,8 @@ class RunOutcome:
     settings_hash: str | None = None
     parameters: dict[str, object] = field(default_factory=dict)
     extra_counts: dict[str, object] = field(default_factory=dict)
+    touched: frozenset[str] | None = None
+    vanished: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +100,10 @@ class PublishSummary:
     quarantined: dict[str, int]
     persons: int
     new_persons: int
+    merged: int = 0
+    split: int = 0
+    retired: int = 0
+    deleted: int = 0
 
     @property
     def balanced(self) -> bool:
@@ -87,50 +116,108 @@ class PublishSummary:
             "quarantined": self.quarantined,
             "persons": self.persons,
             "new_persons": self.new_persons,
+            "merged": self.merged,
+            "split": self.split,
+            "retired": self.retired,
+            "deleted": self.deleted,
         }
 
 
 def content_hashes(records: pd.DataFrame) -> np.ndarray:
-    """A 16-hex-digit hash of each record's raw fields: equal content, equal hash."""
-    values = pd.util.hash_pandas_object(records.loc[:, list(RAW_FIELDS)], index=False).to_numpy()
+    """A 16-hex-digit hash of each record's raw fields: equal content, equal hash (missing = empty)."""
+    raw = records.loc[:, list(RAW_FIELDS)].astype(object)
+    raw = raw.where(raw.notna(), "").astype(str)
+    values = pd.util.hash_pandas_object(raw, index=False).to_numpy()
     return np.char.mod("%016x", values.astype(np.uint64)).astype(object)
 
 
+def _step(name: str) -> None:
+    if _step_hook is not None:
+        _step_hook(name)
+
+
 def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False) -> PublishSummary:
-    """Replace the registry's content with the run's outcome, in one transaction.
-
-    ``dry_run=True`` does all of it, reconciliation included, then rolls the transaction back: the
-    summary says what the run would have changed and the registry is left as it was.
-    """
+    """Write the run's outcome into the registry in one transaction (see the module docstring)."""
     records = outcome.records.reset_index(drop=True)
+    now = datetime.now(UTC)
     with engine.connect() as connection, connection.begin() as transaction:
-        previous = pd.read_sql(
-            sa.select(SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id), connection
+        live = pd.read_sql(
+            sa.select(
+                SourceRecord.source,
+                SourceRecord.record_id,
+                SourceRecord.registry_id,
+                SourceRecord.first_seen_run,
+            ).where(SourceRecord.deleted_at.is_(None)),
+            connection,
+            dtype=object,
         )
+        registry_before = set(connection.execute(sa.select(Person.registry_id)).scalars())
+        full = outcome.touched is None
+        missing = sorted(set(live["source"]) - set(outcome.rows_read)) if full else []
+        if missing:
+            raise ConservationError(
+                f"source {', '.join(missing)} is held but was neither read nor carried over by a full run: "
+                "nothing was published"
+            )
+        touched = registry_before if full else set(outcome.touched or ())
+        keyed = records[_KEYS].merge(live, on=_KEYS, how="left")
         next_number = _next_number(connection)
-        keyed = records[["source", "record_id"]].merge(previous, on=["source", "record_id"], how="left")
         registry_ids, next_number = assign_registry_ids(
-            records["cluster"].to_numpy(), keyed["registry_id"], next_number
+            records["cluster"].to_numpy(),
+            keyed["registry_id"],
+            next_number,
+            keys=(records["source"] + "|" + records["record_id"]).to_numpy(dtype=object),
         )
-        records = records.assign(registry_id=registry_ids, content_hash=content_hashes(records))
+        records = records.assign(
+            registry_id=registry_ids,
+            content_hash=content_hashes(records),
+            first_seen_run=keyed["first_seen_run"].fillna(outcome.run_id).to_numpy(dtype=object),
+        )
+        changes = id_changes(keyed["registry_id"], pd.Series(registry_ids, dtype=object), touched)
         persons = build_persons(records, outcome.programmes, outcome.run_id)
-        new_persons = int((~persons["registry_id"].isin(previous["registry_id"])).sum())
 
-        for table in (SourceRecord, Person, QuarantineEntry, MatchPair):
-            connection.execute(sa.delete(table))
+        vanished = _vanished(outcome, live, records)
+        _mark_deleted(connection, vanished, outcome.run_id, now)
+        _step("deleted")
+        if full:
+            connection.execute(sa.delete(SourceRecord).where(SourceRecord.deleted_at.is_(None)))
+            connection.execute(sa.delete(Person))
+            connection.execute(sa.delete(MatchPair))
+        else:
+            for chunk in _chunks(sorted(touched)):
+                connection.execute(
+                    sa.delete(SourceRecord).where(
+                        SourceRecord.deleted_at.is_(None), SourceRecord.registry_id.in_(chunk)
+                    )
+                )
+                connection.execute(sa.delete(Person).where(Person.registry_id.in_(chunk)))
+            _delete_pairs_of(connection, records[_KEYS])
+        _delete_tombstones_of(connection, records[_KEYS])
+        _step("cleared")
         _insert(connection, SourceRecord, _record_rows(records, outcome.run_id))
+        _step("records")
         _insert(connection, Person, persons.to_dict("records"))
+        _step("persons")
+        connection.execute(
+            sa.delete(QuarantineEntry).where(QuarantineEntry.source.in_(list(outcome.rows_read)))
+        )
         _insert(connection, QuarantineEntry, _quarantine_rows(outcome.quarantine, outcome.run_id))
         _insert(connection, MatchPair, _pair_rows(outcome.pairs, outcome.run_id))
+        _write_history(connection, changes, outcome.run_id)
         _set_next_number(connection, next_number)
+        _step("history")
 
         summary = PublishSummary(
             run_id=outcome.run_id,
             read=dict(outcome.rows_read),
             linked=_count_by_source(connection, SourceRecord),
             quarantined=_count_by_source(connection, QuarantineEntry),
-            persons=len(persons),
-            new_persons=new_persons,
+            persons=int(connection.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one()),
+            new_persons=len(changes.new) + len(changes.splits),
+            merged=len(changes.merges),
+            split=len(changes.splits),
+            retired=len(changes.retired),
+            deleted=len(vanished),
         )
         if not summary.balanced:
             raise ConservationError(_imbalance_message(summary))
@@ -147,6 +234,7 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
                 "counts": json.dumps({**summary.as_dict(), **outcome.extra_counts}, default=str),
             },
         )
+        _step("run")
         if dry_run:
             transaction.rollback()
     if dry_run:
@@ -157,8 +245,93 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
             summary.new_persons,
         )
     else:
-        log.info("run %s published: %d persons, %d new", outcome.run_id, summary.persons, summary.new_persons)
+        log.info(
+            "run %s published: %d persons, %d new, %d merged, %d split, %d records deleted",
+            outcome.run_id,
+            summary.persons,
+            summary.new_persons,
+            summary.merged,
+            summary.split,
+            summary.deleted,
+        )
     return summary
+
+
+def _chunks(items: Sequence, size: int = _KEYS_PER_STATEMENT) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _key_tuples(keys: pd.DataFrame) -> list[tuple[str, str]]:
+    return list(zip(keys["source"].astype(str), keys["record_id"].astype(str), strict=True))
+
+
+def _vanished(outcome: RunOutcome, live: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    if outcome.vanished is not None:
+        return outcome.vanished.loc[:, _KEYS]
+    held = live[live["source"].isin(list(outcome.rows_read))][_KEYS]
+    present = held.merge(records[_KEYS], on=_KEYS, how="left", indicator=True)
+    return present.loc[present["_merge"] == "left_only", _KEYS].reset_index(drop=True)
+
+
+def _mark_deleted(connection: sa.Connection, vanished: pd.DataFrame, run_id: str, now: datetime) -> None:
+    key = sa.tuple_(SourceRecord.source, SourceRecord.record_id)
+    for chunk in _chunks(_key_tuples(vanished)):
+        connection.execute(
+            sa.update(SourceRecord)
+            .where(key.in_(chunk), SourceRecord.deleted_at.is_(None))
+            .values(deleted_at=now, run_id=run_id)
+        )
+
+
+def _delete_tombstones_of(connection: sa.Connection, keys: pd.DataFrame) -> None:
+    """Tombstones of records that are back in their source (they are written again as live records)."""
+    tombstones = pd.read_sql(
+        sa.select(SourceRecord.source, SourceRecord.record_id).where(SourceRecord.deleted_at.is_not(None)),
+        connection,
+        dtype=object,
+    )
+    back = tombstones.merge(keys, on=_KEYS)
+    key = sa.tuple_(SourceRecord.source, SourceRecord.record_id)
+    for chunk in _chunks(_key_tuples(back)):
+        connection.execute(sa.delete(SourceRecord).where(key.in_(chunk)))
+
+
+def _delete_pairs_of(connection: sa.Connection, keys: pd.DataFrame) -> None:
+    left = sa.tuple_(MatchPair.source_l, MatchPair.record_id_l)
+    right = sa.tuple_(MatchPair.source_r, MatchPair.record_id_r)
+    for chunk in _chunks(_key_tuples(keys)):
+        connection.execute(sa.delete(MatchPair).where(left.in_(chunk)))
+        connection.execute(sa.delete(MatchPair).where(right.in_(chunk)))
+
+
+def _write_history(connection: sa.Connection, changes: IdChanges, run_id: str) -> None:
+    rows = [
+        {"run_id": run_id, "kind": "merge", "registry_id": kept, "other_registry_id": retired, "records": n}
+        for kept, retired, n in changes.merges
+    ]
+    rows += [
+        {"run_id": run_id, "kind": "split", "registry_id": kept, "other_registry_id": new, "records": n}
+        for kept, new, n in changes.splits
+    ]
+    rows += [
+        {"run_id": run_id, "kind": "new", "registry_id": new, "other_registry_id": None, "records": None}
+        for new in changes.new
+    ]
+    rows += [
+        {"run_id": run_id, "kind": "retired", "registry_id": gone, "other_registry_id": None, "records": None}
+        for gone in changes.retired
+    ]
+    _insert(connection, EntityHistory, rows)
+    for kept, retired, _ in changes.merges:
+        connection.execute(
+            sa.update(RegistryIdRedirect)
+            .where(RegistryIdRedirect.registry_id == retired)
+            .values(registry_id=kept)
+        )
+        connection.execute(
+            sa.insert(RegistryIdRedirect), {"retired_id": retired, "registry_id": kept, "run_id": run_id}
+        )
 
 
 def _imbalance_message(summary: PublishSummary) -> str:
@@ -182,8 +355,10 @@ def _set_next_number(connection: sa.Connection, number: int) -> None:
 
 
 def _count_by_source(connection: sa.Connection, model: type[SourceRecord] | type[QuarantineEntry]) -> dict:
-    rows = connection.execute(sa.select(model.source, sa.func.count()).group_by(model.source))
-    return {source: int(count) for source, count in rows}
+    statement = sa.select(model.source, sa.func.count()).group_by(model.source)
+    if model is SourceRecord:
+        statement = statement.where(SourceRecord.deleted_at.is_(None))
+    return {source: int(count) for source, count in connection.execute(statement)}
 
 
 def _insert(connection: sa.Connection, model: type, rows: Iterable[dict] | list[dict]) -> None:
@@ -199,8 +374,8 @@ def _clean(frame: pd.DataFrame) -> list[dict]:
 
 
 def _record_rows(records: pd.DataFrame, run_id: str) -> list[dict]:
-    columns = ["source", "record_id", "registry_id", "source_row", "content_hash", *RAW_FIELDS]
-    columns += list(STANDARD_FIELDS)
+    columns = ["source", "record_id", "registry_id", "source_row", "content_hash", "first_seen_run"]
+    columns += [*RAW_FIELDS, *STANDARD_FIELDS]
     frame = records.loc[:, columns].assign(run_id=run_id, source_row=records["source_row"].astype("int64"))
     return _clean(frame)
 

@@ -1,0 +1,172 @@
+"""Incremental runs: what changed in tonight's drop, and which persons it can touch (no Prefect here).
+
+Each validated record's raw fields are hashed (``store.publish.content_hashes``) and compared with the
+hash the registry holds for the same ``(source, record_id)``: *new*, *changed*, *unchanged*; records the
+registry holds that are not in the drop any more have *vanished*. Only new and changed records are
+standardised to find their neighbourhood: the registry's live records sharing a block with them under
+any blocking rule of the match settings (oversized blocks skipped, as the matcher does). The persons of
+those neighbours, of the changed records and of the vanished records are *touched*: their live records
+are matched again together with the new and changed ones, and only they are decided again.
+
+The matcher trains its model (u, m, lambda, term frequencies) on the frame it is given, so a handful of
+records alone would be scored by a poorly trained model: the frame is padded with whole persons drawn
+from the rest of the registry (a fixed pseudo-random choice by registry id, up to ``BACKGROUND_RECORDS``
+records in all), who are decided again like the touched ones.
+
+Unchanged records of the same touched person are tied together (``must_link``): the registry's earlier
+decision on them stands and they can only gain records or merge with another person; a changed record
+is decided afresh. A full rebuild (``registry run --full``) decides every person again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from matching import MatchingError, MatchSettings, standardise_records
+from matching.blocking import key_codes
+from store.models import SourceRecord
+from store.publish import content_hashes
+
+__all__ = ["Increment", "plan_increment"]
+
+log = logging.getLogger(__name__)
+
+_KEYS = ["source", "record_id"]
+#: Stored standardised columns the blocking keys are derived from.
+#: Records a frame to match holds at least (when the registry has them), so that training sees a sample.
+BACKGROUND_RECORDS = 30_000
+_BLOCKING_COLUMNS = ["nik_std", "name_key", "birth_date_std", "sex_std", "phone_std", "kelurahan_code"]
+
+
+@dataclass(frozen=True)
+class Increment:
+    """What an incremental run decides again.
+
+    ``records``: the canonical (raw) records to standardise and match, in drop order: new and changed
+    records and every unchanged record of a touched person. ``touched``: the registry ids decided again.
+    ``vanished``: keys of the held records gone from their source. ``must_link``: positional pairs of
+    ``records`` (unchanged records of the same person). ``counts``: new, changed, unchanged, vanished,
+    touched persons, records decided.
+    """
+
+    records: pd.DataFrame
+    touched: frozenset[str]
+    vanished: pd.DataFrame
+    must_link: np.ndarray
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return len(self.records) == 0 and len(self.vanished) == 0
+
+
+def _held(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
+    columns = [
+        SourceRecord.source,
+        SourceRecord.record_id,
+        SourceRecord.registry_id,
+        SourceRecord.content_hash,
+    ]
+    columns += [getattr(SourceRecord, name) for name in _BLOCKING_COLUMNS]
+    statement = sa.select(*columns).where(SourceRecord.deleted_at.is_(None), SourceRecord.source.in_(sources))
+    with engine.connect() as connection:
+        return pd.read_sql(statement, connection, dtype=object)
+
+
+def plan_increment(engine: sa.Engine, records: pd.DataFrame, settings: MatchSettings) -> Increment:
+    """Compare the drop's validated ``records`` (canonical frame) with the registry (see module docstring)."""
+    records = records.reset_index(drop=True)
+    held = _held(engine, sorted(set(records["source"])))
+    current = records[_KEYS].assign(content_hash=content_hashes(records))
+    joined = current.merge(
+        held[[*_KEYS, "registry_id", "content_hash"]], on=_KEYS, how="left", suffixes=("", "_held")
+    )
+    is_new = joined["registry_id"].isna().to_numpy()
+    is_changed = ~is_new & (joined["content_hash"] != joined["content_hash_held"]).to_numpy()
+    fresh = is_new | is_changed
+    present = held.merge(current[_KEYS], on=_KEYS, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    vanished = held.loc[~present, _KEYS].reset_index(drop=True)
+
+    touched = set(joined.loc[is_changed, "registry_id"]) | set(held.loc[~present, "registry_id"])
+    if fresh.any():
+        standardised = standardise_records(records[fresh].reset_index(drop=True))
+        unchanged_keys = current.loc[~fresh, _KEYS]
+        stable = held.merge(unchanged_keys, on=_KEYS)
+        touched |= _neighbours(stable, standardised, settings)
+        touched |= _background(held, touched, BACKGROUND_RECORDS - int(fresh.sum()))
+    registry_ids = joined["registry_id"].to_numpy(dtype=object)
+    # pandas isin hashes; np.isin on object arrays compares every pair
+    decide = fresh | (~fresh & pd.Series(registry_ids, dtype=object).isin(touched).to_numpy())
+    chosen = np.flatnonzero(decide)
+    tied = pd.Series(np.where(fresh[chosen], None, registry_ids[chosen]), dtype=object)
+    must_link = _chains(tied)
+    counts = {
+        "new": int(is_new.sum()),
+        "changed": int(is_changed.sum()),
+        "unchanged": int((~fresh).sum()),
+        "vanished": len(vanished),
+        "touched_persons": len(touched),
+        "decided_records": len(chosen),
+    }
+    log.info(
+        "increment: %(new)d new, %(changed)d changed, %(unchanged)d unchanged, %(vanished)d vanished "
+        "records; %(touched_persons)d persons touched, %(decided_records)d records decided again",
+        counts,
+    )
+    return Increment(
+        records=records.iloc[chosen].reset_index(drop=True),
+        touched=frozenset(touched),
+        vanished=vanished,
+        must_link=must_link,
+        counts=counts,
+    )
+
+
+def _neighbours(stable: pd.DataFrame, fresh: pd.DataFrame, settings: MatchSettings) -> set[str]:
+    """Registry ids of the ``stable`` records sharing a non-oversized block with any ``fresh`` record."""
+    frame = pd.concat([stable[_BLOCKING_COLUMNS], fresh[_BLOCKING_COLUMNS]], ignore_index=True).astype(object)
+    frame = frame.where(frame.notna(), None)
+    n_stable = len(stable)
+    hit = np.zeros(n_stable, dtype=bool)
+    cache: dict = {}
+    for rule in settings.blocking.rules:
+        limit = rule.max_block_size or settings.blocking.max_block_size
+        try:
+            codes = key_codes(frame, rule.keys, cache)
+        except (KeyError, MatchingError):
+            # a key the registry does not store: every held person may be a neighbour
+            log.warning("blocking rule %s cannot be keyed on stored columns: every person touched", rule.name)
+            return set(stable["registry_id"])
+        sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0, dtype=np.int64)
+        wanted = np.unique(codes[n_stable:])
+        wanted = wanted[wanted >= 0]
+        wanted = wanted[sizes[wanted] <= limit]
+        hit |= np.isin(codes[:n_stable], wanted)
+    return set(stable.loc[hit, "registry_id"])
+
+
+def _background(held: pd.DataFrame, touched: set[str], wanted: int) -> set[str]:
+    """Whole untouched persons, in a fixed pseudo-random order of registry id, until the frame to match
+    holds about ``wanted`` more records."""
+    rest = held.loc[~held["registry_id"].isin(list(touched)), "registry_id"]
+    already = int(held["registry_id"].isin(list(touched)).sum())
+    if wanted - already <= 0 or rest.empty:
+        return set()
+    sizes = rest.value_counts()
+    order = pd.util.hash_array(sizes.index.to_numpy(dtype=object)).argsort(kind="stable")
+    sizes = sizes.iloc[order]
+    chosen = sizes[sizes.cumsum() <= wanted - already]
+    return set(chosen.index)
+
+
+def _chains(registry_ids: pd.Series) -> np.ndarray:
+    """Positional pairs tying each position to the first position with the same (non-missing) id."""
+    frame = pd.DataFrame({"id": registry_ids, "position": np.arange(len(registry_ids))}).dropna()
+    first = frame.groupby("id")["position"].transform("min")
+    pairs = frame[frame["position"] != first]
+    return np.column_stack([first[pairs.index].to_numpy(), pairs["position"].to_numpy()]).astype(np.int64)

@@ -1,0 +1,123 @@
+"""Nightly increments end to end under the Prefect harness, on SQLite and PostgreSQL: day 1 in full,
+day 2 (new, changed and deleted records, new duplicate registrations) incrementally, day 2 again."""
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from pipelines.evaluation import id_stability
+from pipelines.flow import sync
+from store import open_registry, read_links
+from store.lock import RegistryBusyError, acquire_lock, release_lock
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def next_day(small_drop, tmp_path_factory):
+    from synthetic import generate_next_day
+
+    folder = tmp_path_factory.mktemp("day2")
+    generate_next_day(small_drop, folder, seed=2, new_share=0.05, changed_share=0.04, deleted_share=0.02)
+    return folder
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def _links(db: str) -> pd.DataFrame:
+    engine = open_registry(db, create=False)
+    try:
+        return read_links(engine)
+    finally:
+        engine.dispose()
+
+
+_CONTENT = (
+    "source_records", "persons", "match_pairs", "entity_history", "registry_id_redirects", "quarantine",
+    "registry_meta",
+)  # fmt: skip
+
+
+def _state(db: str) -> dict[str, pd.DataFrame]:
+    """The registry's content, without the run log and the run that last wrote each row."""
+    engine = sa.create_engine(db)
+    frames = {}
+    try:
+        with engine.connect() as connection:
+            for table in _CONTENT:
+                frame = pd.read_sql(sa.text(f'SELECT * FROM "{table}"'), connection)
+                frame = frame.drop(columns=[c for c in ("run_id", "id", "pair_id") if c in frame])
+                frames[table] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    finally:
+        engine.dispose()
+    return frames
+
+
+def _run(drop, db, tmp_path, **more) -> dict:
+    return sync(config=str(drop / "sources.yaml"), db=db, report_dir=str(tmp_path / "reports"), **more)
+
+
+def test_day_two_keeps_ids_deletes_vanished_records_and_a_rerun_changes_nothing(
+    prefect_server, small_drop, next_day, db, tmp_path
+):
+    _run(small_drop, db, tmp_path)
+    day1 = _links(db)
+    truth = pd.read_csv(small_drop / "truth.csv", dtype=str, keep_default_na=False)
+
+    second = _run(next_day, db, tmp_path)
+    assert second["read"] == {
+        s: second["linked"].get(s, 0) + second["quarantined"].get(s, 0) for s in second["read"]
+    }
+    day2 = _links(db)
+    stability = id_stability(day1, day2, truth)
+    assert stability.right_persons > 300 and stability.changed == 0
+
+    # records gone from the drop are held as deleted, not linked
+    day2_truth = pd.read_csv(next_day / "truth.csv", dtype=str, keep_default_na=False)
+    gone = day1.merge(day2_truth[["source", "record_id"]], how="left", indicator=True)
+    gone = gone[gone["_merge"] == "left_only"]
+    assert len(gone) > 0 and not set(gone["record_id"]) & set(day2["record_id"])
+    engine = sa.create_engine(db)
+    with engine.connect() as connection:
+        deleted = connection.execute(
+            sa.text("SELECT count(*) FROM source_records WHERE deleted_at IS NOT NULL")
+        ).scalar()
+        runs = connection.execute(sa.text("SELECT parameters, counts FROM runs ORDER BY started_at")).all()
+    engine.dispose()
+    assert deleted >= len(gone)
+    assert '"incremental": true' in runs[-1][0] and '"touched_persons"' in runs[-1][1]
+
+    before = _state(db)
+    again = _run(next_day, db, tmp_path)
+    assert again["new_persons"] == 0 and again["ids_disappeared"] == 0
+    after = _state(db)
+    for table in before:
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+
+    # a full rebuild gives the same ids to the people whose records did not change
+    _run(next_day, db, tmp_path, full=True)
+    rebuilt = _links(db)
+    stability = id_stability(day2, rebuilt, day2_truth)
+    assert stability.changed == 0
+
+
+def test_a_second_run_while_one_holds_the_registry_is_refused(prefect_server, small_drop, db, tmp_path):
+    engine = open_registry(db)
+    acquire_lock(engine, "20261127T020000-abcdef")
+    try:
+        state = sync(
+            config=str(small_drop / "sources.yaml"), db=db, report_dir=str(tmp_path), return_state=True
+        )
+        assert state.is_failed()
+        with pytest.raises(
+            RegistryBusyError, match="another run is writing this registry: run 20261127T020000"
+        ):
+            state.result()
+    finally:
+        release_lock(engine, "20261127T020000-abcdef")
+        engine.dispose()
