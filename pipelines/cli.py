@@ -89,7 +89,7 @@ def _run_options(function):  # type: ignore[no-untyped-def]
     type=click.Choice(SOURCE_CHOICES),
     help="Refresh only this source (repeatable); the others are carried over from the registry.",
 )
-@click.option("--full", is_flag=True, help="Force a full rebuild (every run is a full rebuild for now).")
+@click.option("--full", is_flag=True, help="Force a full rebuild (default: incremental).")
 @click.option("--dry-run", is_flag=True, help="Do everything but publish; report what would change.")
 @click.option("--threshold", type=float, help="Match weight threshold, instead of the preset's.")
 def run(
@@ -285,6 +285,35 @@ def evaluate(truth: Path, db: str | None) -> None:
     click.echo(f"precision: {scores.precision:.5f}  recall: {scores.recall:.5f}  F1: {scores.f1:.5f}")
 
 
+@main.group()
+def db() -> None:
+    """The registry database's schema."""
+
+
+@db.command("upgrade")
+@click.option("--db", "url", help="Registry database URL.")
+def db_upgrade(url: str | None) -> None:
+    """Create or upgrade the registry's schema to the newest migration."""
+    import sqlalchemy as sa
+
+    from store import redact_url
+    from store.schema import current_revision, head_revision, upgrade_schema
+
+    url = url or RegistrySettings().db
+    try:
+        engine = sa.create_engine(url)
+    except sa.exc.ArgumentError:
+        _fail(f"not a database URL: {redact_url(url)}")
+    try:
+        before = current_revision(engine)
+        upgrade_schema(engine)
+    except sa.exc.OperationalError as error:
+        _fail(f"cannot upgrade the registry at {redact_url(url)}: {error.orig}")
+    finally:
+        engine.dispose()
+    click.echo(f"registry schema at {redact_url(url)}: {before or 'empty'} -> {head_revision()}")
+
+
 def _with_registry(db: str | None, action):  # type: ignore[no-untyped-def]
     from connectors.errors import RegistryError
     from store import open_registry
@@ -300,6 +329,13 @@ def _with_registry(db: str | None, action):  # type: ignore[no-untyped-def]
         _fail(str(error))
     except OSError as error:
         _fail(f"{error.filename or ''}: {error.strerror}")
+
+
+# the stewards' commands (review list / review decide, export-outreach) live in pipelines/review.py
+from pipelines.review import export_outreach_command, review  # noqa: E402
+
+main.add_command(review)
+main.add_command(export_outreach_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from prefect import Task, flow, get_run_logger, task
@@ -40,10 +41,13 @@ from matching import (
     standardise_records,
 )
 from pipelines import artifacts, stages
+from pipelines.increments import Increment, plan_increment
 from pipelines.progress import StageClock
 from pipelines.settings import RegistrySettings, SourceName
-from reporting import ReportInputs, write_report
+from reporting import ReportInputs, data_docs_dir, write_report
 from store import PublishSummary, RunOutcome, open_registry, publish_run
+from store.lock import acquire_lock, release_lock
+from store.reviews import decisions_since_last_run, steward_constraints
 
 __all__ = ["retry_transient", "sync"]
 
@@ -75,8 +79,8 @@ def ingest(source: SourceConfig) -> SourceBatch:
 
 
 @task(task_run_name="validate-{batch.source}", **_options)
-def validate(batch: SourceBatch) -> stages.ValidatedSource:
-    return stages.validate_batch(batch)
+def validate(batch: SourceBatch, docs_dir: Path | None = None) -> stages.ValidatedSource:
+    return stages.validate_batch(batch, data_docs_dir=docs_dir)
 
 
 @task(**_options)
@@ -85,8 +89,13 @@ def hold(engine: sa.Engine, held: tuple[SourceConfig, ...]) -> stages.RegistrySn
 
 
 @task(**_options)
-def standardise(validated: list[stages.ValidatedSource]) -> pd.DataFrame:
-    return standardise_records(stages.combine_records(validated))
+def diff(engine: sa.Engine, records: pd.DataFrame, settings: MatchSettings) -> Increment:
+    return plan_increment(engine, records, settings)
+
+
+@task(**_options)
+def standardise(records: pd.DataFrame) -> pd.DataFrame:
+    return standardise_records(records)
 
 
 @task(**_options)
@@ -95,8 +104,14 @@ def match(records: pd.DataFrame, settings: MatchSettings) -> ScoredPairs:
 
 
 @task(**_options)
-def cluster(records: pd.DataFrame, scored: ScoredPairs, settings: MatchSettings) -> LinkageResult:
-    return cluster_scored(records, scored, settings)
+def cluster(
+    records: pd.DataFrame,
+    scored: ScoredPairs,
+    settings: MatchSettings,
+    must_link: np.ndarray | None = None,
+    cannot_link: np.ndarray | None = None,
+) -> LinkageResult:
+    return cluster_scored(records, scored, settings, must_link=must_link, cannot_link=cannot_link)
 
 
 @task(**_options)
@@ -141,13 +156,17 @@ def _configured(options: RegistrySettings) -> dict[str, Task[..., Any]]:
         ),
         "validate": validate,
         "hold": hold,
+        "diff": diff.with_options(timeout_seconds=options.timeout("standardise")),
         "standardise": standardise,
         "match": match,
         "cluster": cluster,
         "publish": publish,
         "report": report,
     }
-    return {stage: item.with_options(timeout_seconds=options.timeout(stage)) for stage, item in tasks.items()}
+    return {
+        stage: item if stage == "diff" else item.with_options(timeout_seconds=options.timeout(stage))
+        for stage, item in tasks.items()
+    }
 
 
 @flow(name="sync", log_prints=False, persist_result=False)
@@ -167,7 +186,8 @@ def sync(
         config: Path to the drop's sources.yaml.
         db: Registry database URL (no password in it: use the driver's environment, e.g. PGPASSWORD).
         only: Refresh only these sources; the others are carried over from the registry unchanged.
-        full: Force a full rebuild (every run is a full rebuild for now; recorded with the run).
+        full: Force a full rebuild: decide every person again (otherwise only the persons that new, changed
+            and vanished records touch are decided again).
         dry_run: Do everything but publish; the artifacts say what would change.
         threshold: Match weight threshold, instead of the one in the match settings.
         report_dir: Folder for the run's HTML report (dry runs write into its dry-run/ folder).
@@ -184,20 +204,51 @@ def sync(
     # Carrying sources over needs the registry they are in; a fresh one is created only for a full read.
     engine = open_registry(db, create=not plan.held)
     try:
+        # one run at a time: a second run is refused (RegistryBusyError) before it reads anything
+        acquire_lock(engine, run_id)
+    except BaseException:
+        engine.dispose()
+        raise
+    try:
         with clock.stage("ingest", total=len(plan.refresh)) as advance:
             batches = [advance(tasks["ingest"](source)) for source in plan.refresh]
         with clock.stage("validate", total=len(batches)) as advance:
-            validated = [advance(tasks["validate"](batch)) for batch in batches]
+            # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it
+            report_folder = Path(report_dir) / "dry-run" if dry_run else Path(report_dir)
+            validated = [
+                advance(tasks["validate"](batch, data_docs_dir(report_folder, run_id, batch.source)))
+                for batch in batches
+            ]
         with clock.stage("hold"):
             snapshot = tasks["hold"](engine, plan.held)
         sources = stages.in_drop_order(drop, [*validated, *snapshot.held])
+        # a steward decision since the last run can touch any person: decide every person again
+        incremental = (
+            not full and not plan.held and snapshot.persons > 0 and not decisions_since_last_run(engine)
+        )
         with clock.stage("standardise"):
-            records = tasks["standardise"](sources)
+            increment = None
+            combined = stages.combine_records(sources)
+            if incremental:
+                # quote: Prefect must not walk the engine, the frame or the settings model
+                increment = tasks["diff"](quote(engine), quote(combined), quote(settings))
+                combined = increment.records
+            records = tasks["standardise"](quote(combined))
         # quote: Prefect must not walk the settings model or the scored arrays
         with clock.stage("match"):
-            scored = tasks["match"](records, quote(settings))
+            scored = tasks["match"](records, quote(settings)) if len(records) else None
         with clock.stage("cluster"):
-            linkage = tasks["cluster"](records, quote(scored), quote(settings))
+            # the stewards' decisions (store.reviews) override the model: must-link / cannot-link
+            must_link, cannot_link = steward_constraints(engine, records)
+            if increment is not None:
+                must_link = stages.combine_links(must_link, increment.must_link)
+            linkage = (
+                tasks["cluster"](
+                    records, quote(scored), quote(settings), quote(must_link), quote(cannot_link)
+                )
+                if scored is not None
+                else stages.empty_linkage()
+            )
         outcome = stages.assemble_outcome(
             run_id=run_id,
             started_at=started_at,
@@ -213,14 +264,19 @@ def sync(
                 "report_dir": report_dir,
                 "match_settings": match_settings,
                 "held": list(plan.held_names),
+                "incremental": increment is not None,
             },
+            increment=increment,
         )
         with clock.stage("publish"):
             summary = tasks["publish"](engine, outcome, dry_run)
+        # an incremental run's records are not the whole registry: count the persons it now holds
+        overlap = stages.registry_overlap(engine) if increment is not None and not dry_run else None
     except BaseException:
         logger.error("run %s failed: nothing was published, the registry is as it was", run_id)
         raise
     finally:
+        release_lock(engine, run_id)
         engine.dispose()
     inputs = stages.report_inputs(
         outcome=outcome,
@@ -230,6 +286,7 @@ def sync(
         database_url=db,
         thresholds=(settings.thresholds.match_weight, settings.thresholds.review_weight),
         dry_run=dry_run,
+        overlap=overlap,
     )
     with clock.stage("report"):
         report_path = tasks["report"](inputs, str(Path(report_dir) / "dry-run") if dry_run else report_dir)

@@ -19,23 +19,28 @@ from connectors import REJECTED_COLUMNS, DropConfig, SourceBatch, SourceConfig
 from expectations import validate_source
 from matching import LinkageResult, MatchSettings, load_settings
 from pipelines.errors import SyncParametersError
-from reporting import ReportInputs
+from pipelines.increments import Increment
+from reporting import ReportInputs, review_contributions
 from store import PublishSummary, RunOutcome, redact_url
 from store.held import count_persons, read_held_quarantine, read_held_records
+from store.models import Person
 
 __all__ = [
     "RegistrySnapshot",
     "SourcePlan",
     "ValidatedSource",
     "assemble_outcome",
+    "combine_links",
     "combine_records",
     "coverage_overlap",
+    "empty_linkage",
     "in_drop_order",
     "match_seconds",
     "match_settings",
     "new_run_id",
     "plan_sources",
     "read_registry",
+    "registry_overlap",
     "report_inputs",
     "validate_batch",
 ]
@@ -210,6 +215,20 @@ def combine_records(validated: list[ValidatedSource]) -> pd.DataFrame:
     return pd.concat([item.records for item in validated], ignore_index=True)
 
 
+def combine_links(*links: np.ndarray | None) -> np.ndarray:
+    """Positional (k, 2) link arrays in one (missing ones left out)."""
+    parts = [np.asarray(item, dtype=np.int64).reshape(-1, 2) for item in links if item is not None]
+    return np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+
+
+def empty_linkage() -> LinkageResult:
+    """The linkage of a run with nothing to decide again (an incremental run of an unchanged drop)."""
+    columns = {"left": "int64", "right": "int64", "rule": "object", "weight": "float64"}
+    columns |= {"probability": "float64", "decision": "object"}
+    pairs = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+    return LinkageResult(cluster_ids=np.zeros(0, dtype=np.int64), pairs=pairs, stats={}, model={})
+
+
 def assemble_outcome(
     *,
     run_id: str,
@@ -219,8 +238,13 @@ def assemble_outcome(
     standardised: pd.DataFrame,
     linkage: LinkageResult,
     parameters: dict[str, object],
+    increment: Increment | None = None,
 ) -> RunOutcome:
-    """Turn positional matching output into what the registry stores, keyed by (source, record id)."""
+    """Turn positional matching output into what the registry stores, keyed by (source, record id).
+
+    ``increment`` (an incremental run): only its touched persons are decided again, its vanished records
+    are marked deleted.
+    """
     records = standardised.reset_index(drop=True).assign(cluster=np.asarray(linkage.cluster_ids))
     kept = linkage.pairs[linkage.pairs["decision"].isin(_PAIR_DECISIONS_KEPT)]
     left = records.iloc[kept["left"].to_numpy()]
@@ -248,7 +272,12 @@ def assemble_outcome(
         pairs=pairs,
         settings_hash=str(linkage.model.get("settings_hash", "")) or None,
         parameters=parameters,
-        extra_counts={"candidate_pairs": int(len(linkage.pairs))},
+        extra_counts={
+            "candidate_pairs": int(len(linkage.pairs)),
+            **({"increment": increment.counts} if increment is not None else {}),
+        },
+        touched=increment.touched if increment is not None else None,
+        vanished=increment.vanished if increment is not None else None,
     )
 
 
@@ -261,8 +290,13 @@ def report_inputs(
     database_url: str,
     thresholds: tuple[float | None, float | None],
     dry_run: bool = False,
+    overlap: pd.DataFrame | None = None,
 ) -> ReportInputs:
-    """Counts and distributions for the run report, from the run and what it published (or would)."""
+    """Counts and distributions for the run report, from the run and what it published (or would).
+
+    ``overlap``: persons per combination of programmes, when the run's records are not all the registry's
+    (an incremental run: ``registry_overlap``); by default from the run's clusters.
+    """
     reasons = outcome.quarantine.assign(reason=outcome.quarantine["reason"].map(_reason_kind))
     reasons = reasons.groupby(["source", "reason"], as_index=False).size().rename(columns={"size": "records"})
     decisions = linkage.pairs["decision"].value_counts()
@@ -279,11 +313,13 @@ def report_inputs(
         new_persons=summary.new_persons,
         quarantine_reasons=reasons,
         expectations=pd.concat([item.expectations for item in validated], ignore_index=True),
-        overlap=coverage_overlap(outcome),
+        overlap=overlap if overlap is not None else coverage_overlap(outcome),
         pair_weights=linkage.pairs["weight"].to_numpy(dtype=float),
         match_threshold=match_threshold,
         review_threshold=review_threshold,
         pair_counts={f"{decision} pairs": int(count) for decision, count in decisions.items()},
+        review_pairs=review_contributions(outcome.records, linkage.pairs),
+        registry_url=database_url,
     )
 
 
@@ -293,6 +329,18 @@ def match_seconds(linkage: LinkageResult) -> dict[str, float]:
     if not isinstance(seconds, dict):
         return {}
     return {str(step): float(value) for step, value in seconds.items() if isinstance(value, int | float)}
+
+
+def registry_overlap(engine: sa.Engine) -> pd.DataFrame:
+    """Persons per combination of programmes (``in_health, in_employment, in_city, persons``), as the
+    registry holds them now."""
+    columns = [Person.in_health, Person.in_employment, Person.in_city]
+    statement = sa.select(*columns, sa.func.count().label("persons")).group_by(*columns)
+    with engine.connect() as connection:
+        frame = pd.read_sql(statement, connection)
+    for column in ("in_health", "in_employment", "in_city"):
+        frame[column] = frame[column].astype(bool)
+    return frame
 
 
 def coverage_overlap(outcome: RunOutcome) -> pd.DataFrame:

@@ -1,15 +1,25 @@
-"""Render a run's report as one self-contained HTML file (inline CSS and SVG, no scripts)."""
+"""Render a run's report as one self-contained HTML file (inline CSS and SVG, no scripts).
+
+With ``registry_url`` the page also reads the published registry (``reporting.registry_view``): the
+review queue with each field's contribution to the weight, the largest persons, what changed since the
+last run and the coverage gap. Names are shown (it is the stewards' page); NIKs and phones are masked
+unless ``write_report(..., unmasked=True)``.
+"""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ReportInputs", "write_report"]
+from reporting.charts import upset_chart, waterfall_chart
+from reporting.masking import mask_digits
+from reporting.registry_view import RegistryView, read_registry_view
+
+__all__ = ["ReportInputs", "data_docs_dir", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -29,13 +39,36 @@ class ReportInputs:
     match_threshold: float | None = None
     review_threshold: float | None = None
     pair_counts: dict[str, int] = field(default_factory=dict)
+    #: review-band pairs with each comparison's contribution (``registry_view.review_contributions``)
+    review_pairs: pd.DataFrame | None = None
+    #: the registry to read the queue, persons and gap from (never shown; the page shows ``database``)
+    registry_url: str | None = None
+    #: GX Data Docs per source: source -> path of its index.html relative to the report's folder
+    data_docs: dict[str, str] = field(default_factory=dict)
 
 
-def write_report(inputs: ReportInputs, report_dir: str | Path) -> Path:
+def data_docs_dir(report_dir: str | Path, run_id: str, source: str) -> Path:
+    """Where a run's GX Data Docs for ``source`` go: ``<report_dir>/data-docs/<run_id>/<source>/``."""
+    return Path(report_dir) / "data-docs" / run_id / source
+
+
+def _found_data_docs(folder: Path, run_id: str) -> dict[str, str]:
+    runs = folder / "data-docs" / run_id
+    if not runs.is_dir():
+        return {}
+    return {
+        index.parent.name: index.relative_to(folder).as_posix() for index in sorted(runs.glob("*/index.html"))
+    }
+
+
+def write_report(inputs: ReportInputs, report_dir: str | Path, *, unmasked: bool = False) -> Path:
     """Write ``run-<run_id>.html`` (and ``latest.html``) into ``report_dir``; returns the run's file."""
     folder = Path(report_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    page = _page(inputs)
+    view = _registry_view(inputs)
+    if not inputs.data_docs:
+        inputs = replace(inputs, data_docs=_found_data_docs(folder, inputs.run_id))
+    page = _page(inputs, view, unmasked=unmasked)
     path = folder / f"run-{inputs.run_id}.html"
     path.write_text(page, encoding="utf-8")
     (folder / "latest.html").write_text(page, encoding="utf-8")
@@ -48,11 +81,31 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .75rem;border:1px solid #d5dbe1}
 th{background:#f1f4f7;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37}.bad{color:#b42318;font-weight:600}.muted{color:#5c6b7a}
+.pair{border:1px solid #d5dbe1;padding:.5rem 1rem;margin:1rem 0;display:flex;gap:1.5rem;flex-wrap:wrap}
+.pair{align-items:flex-start}
+.pair h3{font-size:1rem;margin:.25rem 0;width:100%}td.same{background:#eaf5ec}td.diff{background:#fdf0ee}
 """
 
 
-def _page(inputs: ReportInputs) -> str:
-    sections = [
+def _registry_view(inputs: ReportInputs) -> RegistryView | None:
+    if not inputs.registry_url:
+        return None
+    from connectors.errors import RegistryError
+    from store import open_registry
+
+    try:
+        engine = open_registry(inputs.registry_url, create=False)
+    except RegistryError:
+        return RegistryView(error="the registry could not be opened")
+    try:
+        return read_registry_view(engine, inputs.run_id)
+    finally:
+        engine.dispose()
+
+
+def _page(inputs: ReportInputs, view: RegistryView | None = None, *, unmasked: bool = False) -> str:
+    failed = int((~inputs.expectations["success"].astype(bool)).sum()) if len(inputs.expectations) else 0
+    sections: list[str] = [
         f"<h1>Unified Registry — run {_e(inputs.run_id)}</h1>",
         f"<p class='muted'>Started {_e(inputs.started_at)} · registry {_e(inputs.database)}</p>",
         _summary(inputs),
@@ -60,13 +113,20 @@ def _page(inputs: ReportInputs) -> str:
         _counts_table(inputs.counts),
         "<h2>Quarantine by reason</h2>",
         _table(inputs.quarantine_reasons, numeric={"records"}, empty="Nothing was quarantined."),
-        "<h2>Data-quality expectations</h2>",
-        _table(inputs.expectations, numeric={"unexpected", "checked"}, empty="No expectations ran."),
+        *(_queue_section(inputs, view, unmasked=unmasked) if view is not None else []),
         "<h2>Who is covered by what</h2>",
+        upset_chart(inputs.overlap),
         _overlap(inputs.overlap),
         "<h2>Match weights</h2>",
         _histogram(inputs.pair_weights, inputs.match_threshold, inputs.review_threshold),
         _pair_counts(inputs.pair_counts),
+        *(_registry_sections(view) if view is not None else []),
+        "<h2>Data-quality expectations</h2>",
+        _data_docs(inputs.data_docs),
+        f"<details{' open' if failed else ''}><summary>{len(inputs.expectations):,} expectation results, "
+        f"{failed:,} not met</summary>",
+        _table(inputs.expectations, numeric={"unexpected", "checked"}, empty="No expectations ran."),
+        "</details>",
     ]
     body = "\n".join(sections)
     return (
@@ -152,7 +212,8 @@ def _histogram(weights: np.ndarray, match: float | None, review: float | None) -
             x = (value - low) / (high - low) * width
             marks += (
                 f"<line x1='{x:.1f}' x2='{x:.1f}' y1='0' y2='{height}' stroke='{colour}' "
-                f"stroke-width='2'/><text x='{x + 4:.1f}' y='14' fill='{colour}' "
+                f"stroke-width='2'/><text x='{x + 4:.1f}' y='{14 if label == 'match' else 30}' "
+                f"fill='{colour}' "
                 f"font-size='12'>{label} ≥ {value:g}</text>"
             )
     return (
@@ -186,3 +247,140 @@ def _table(frame: pd.DataFrame, *, numeric: set[str], empty: str) -> str:
                 cells.append(f"<td>{_e(value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+_QUEUE_FIELDS = ("full_name", "nik", "birth_date", "sex", "phone", "kelurahan", "kecamatan", "occupation")
+
+
+def _data_docs(data_docs: dict[str, str]) -> str:
+    if not data_docs:
+        return ""
+    links = " · ".join(f"<a href='{_e(path)}'>{_e(source)}</a>" for source, path in sorted(data_docs.items()))
+    return f"<p>Great Expectations Data Docs (ids and counts only): {links}</p>"
+
+
+def _queue_section(inputs: ReportInputs, view: RegistryView, *, unmasked: bool) -> list[str]:
+    if view.error:
+        return ["<h2>Review queue</h2>", f"<p class='bad'>{_e(view.error)}</p>"]
+    note = (
+        "<p class='muted'>Dry run: the queue, persons and gap below are the registry as it stands, not what "
+        "this run would publish.</p>"
+        if "dry run" in inputs.database
+        else ""
+    )
+    return ["<h2>Review queue</h2>", note, _queue(view, inputs.review_pairs, unmasked=unmasked)]
+
+
+def _registry_sections(view: RegistryView) -> list[str]:
+    if view.error:
+        return []
+    return [
+        "<h2>Largest persons</h2>",
+        _table(view.largest, numeric={"records"}, empty="No persons in the registry."),
+        "<h2>What changed since the last run</h2>",
+        _changes(view.changes),
+        "<h2>Coverage gap: workers without active employment insurance</h2>",
+        _gap(view),
+    ]
+
+
+def _queue(view: RegistryView, contributions: pd.DataFrame | None, *, unmasked: bool) -> str:
+    parts = [
+        f"<p><b>{view.queue_size:,}</b> pairs wait for a steward ({view.decisions:,} decisions stored, "
+        f"{len(view.stale_decisions):,} of them stale: a record changed since). Decide with "
+        "<code>registry review decide PAIR_ID --match|--non-match --db URL</code>; list them with "
+        "<code>registry review list</code>. NIKs and phones are masked.</p>"
+    ]
+    if view.queue.empty:
+        parts.append("<p>Nothing to review.</p>")
+        return "".join(parts)
+    lookup = {}
+    if contributions is not None and len(contributions):
+        lookup = {_pair_key(row): row for _, row in contributions.iterrows()}
+    for _, pair in view.queue.iterrows():
+        parts.append(_pair_card(pair, lookup.get(_pair_key(pair)), unmasked=unmasked))
+    if view.queue_size > len(view.queue):
+        parts.append(f"<p class='muted'>… and {view.queue_size - len(view.queue):,} more pairs.</p>")
+    return "".join(parts)
+
+
+def _pair_key(row: pd.Series) -> tuple[tuple[str, str], ...]:
+    """The pair's two (source, record_id) in a fixed order, whichever side each record is on."""
+    sides = ((str(row["source_l"]), str(row["record_id_l"])), (str(row["source_r"]), str(row["record_id_r"])))
+    return tuple(sorted(sides))
+
+
+def _pair_card(pair: pd.Series, contribution: pd.Series | None, *, unmasked: bool) -> str:
+    rows = []
+    for name in _QUEUE_FIELDS:
+        left, right = pair.get(f"{name}_l"), pair.get(f"{name}_r")
+        if not unmasked and name in ("nik", "phone"):
+            left, right = mask_digits(left), mask_digits(right)
+        left, right = ("" if v is None or v != v else str(v) for v in (left, right))
+        # agreement on the standardised values when the queue has them (formats differ by agency)
+        compared = [pair.get(f"{name}_cmp_{side}") for side in ("l", "r")]
+        if any(isinstance(value, str) for value in compared):
+            cmp_l, cmp_r = ("" if v is None or v != v else str(v) for v in compared)
+        else:
+            cmp_l, cmp_r = left.upper(), right.upper()
+        same = "same" if cmp_l and cmp_l == cmp_r else "diff" if cmp_l and cmp_r else ""
+        rows.append(
+            f"<tr><th>{_e(name)}</th><td class='{same}'>{_e(left)}</td>"
+            f"<td class='{same}'>{_e(right)}</td></tr>"
+        )
+    status = ""
+    if isinstance(pair.get("decision"), str):
+        status = f" — decided <b>{_e(pair['decision'])}</b>" + (
+            " <span class='bad'>STALE: a record changed since</span>" if bool(pair.get("stale")) else ""
+        )
+    table = (
+        f"<table><tr><th></th><th>{_e(pair['source_l'])} {_e(pair['record_id_l'])}</th>"
+        f"<th>{_e(pair['source_r'])} {_e(pair['record_id_r'])}</th></tr>{''.join(rows)}</table>"
+    )
+    chart = "<p class='muted'>No weight breakdown for this pair in this run.</p>"
+    if contribution is not None:
+        parts = {
+            column.removesuffix("_weight"): float(contribution[column])
+            for column in contribution.index
+            if column.endswith("_weight") and column != "weight"
+        }
+        total = float(contribution["weight"])
+        chart = waterfall_chart(total - sum(v for v in parts.values() if np.isfinite(v)), parts, total)
+    return (
+        f"<div class='pair'><h3>pair {int(pair['pair_id'])} · weight {float(pair['weight']):.2f}{status}</h3>"
+        f"{table}<div>{chart}</div></div>"
+    )
+
+
+def _changes(changes: dict[str, int]) -> str:
+    if not changes:
+        return "<p>No earlier run to compare with.</p>"
+    frame = pd.DataFrame({"": list(changes), "count": list(changes.values())})
+    return _table(frame, numeric={"count"}, empty="") + (
+        "<p class='muted'>Merges and splits are counted from the registry's entity history where it keeps "
+        "one; otherwise ids gone = persons at the last run + new persons − persons now.</p>"
+    )
+
+
+def _gap(view: RegistryView) -> str:
+    totals = view.gap_totals
+    head = (
+        f"<p><b>{totals.get('workers', 0):,}</b> working people hold no active BPJS Ketenagakerjaan "
+        f"membership; <b>{totals.get('informal', 0):,}</b> of them in informal or gig work (BPU: ojek "
+        f"online, couriers, traders, freelancers …), {totals.get('lapsed', 0):,} with a lapsed membership. "
+        "The list for registration drives: <code>registry export-outreach --db URL --out FILE.csv</code>.</p>"
+    )
+    if view.gap.empty:
+        return head
+    by_area = view.gap_kecamatan
+    top = max(int(by_area["workers"].max()), 1)
+    bars = "".join(
+        f"<tr><td>{_e(row.kecamatan)}</td><td class='n'>{int(row.workers):,}</td>"
+        f"<td class='n'>{int(row.informal):,}</td><td><svg width='300' height='14'>"
+        f"<rect width='{300 * row.workers / top:.1f}' height='14' fill='#d5dbe1'/>"
+        f"<rect width='{300 * row.informal / top:.1f}' height='14' fill='#c77c02'/></svg></td></tr>"
+        for row in by_area.itertuples(index=False)
+    )
+    chart = f"<table><tr><th>kecamatan</th><th>workers</th><th>informal</th><th></th></tr>{bars}</table>"
+    detail = _table(view.gap, numeric={"workers", "informal", "lapsed"}, empty="")
+    return f"{head}{chart}<p>By kecamatan and occupation (largest first):</p>{detail}"

@@ -70,3 +70,71 @@ def test_report_flags_unaccounted_records_and_handles_no_pairs(tmp_path):
     )
     assert "records unaccounted for" in page
     assert "No candidate pairs were scored." in page
+
+
+def _published_registry(tmp_path) -> str:
+    """A hand-made registry: two persons, one review pair with a NIK and phone on each side."""
+    from datetime import UTC, datetime
+
+    from store import RunOutcome, open_registry, publish_run
+    from store.models import RAW_FIELDS, STANDARD_FIELDS
+
+    records = pd.DataFrame(
+        [
+            {"source": "penduduk_depok", "record_id": "1", "cluster": 0, "full_name": "SITI AMINAH",
+             "nik": "3276015708900001", "phone": "081234567890", "occupation": "WIRASWASTA",
+             "kecamatan_std": "Beji"},
+            {"source": "bpjs_kesehatan", "record_id": "0001", "cluster": 1, "full_name": "SITI AMINA",
+             "nik": "3276015708900002", "membership_status": "AKTIF"},
+        ]
+    )  # fmt: skip
+    for column in (*RAW_FIELDS, *STANDARD_FIELDS):
+        if column not in records:
+            records[column] = None
+    records["source_row"] = [1, 2]
+    pairs = pd.DataFrame(
+        [["penduduk_depok", "1", "bpjs_kesehatan", "0001", 5.0, 0.9, "review"]],
+        columns=["source_l", "record_id_l", "source_r", "record_id_r", "weight", "probability", "decision"],
+    )
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = open_registry(url)
+    publish_run(
+        engine,
+        RunOutcome(
+            run_id="20261127T020000-abc123",
+            started_at=datetime(2026, 11, 27, tzinfo=UTC),
+            config_path="sources.yaml",
+            programmes={"penduduk_depok": "city", "bpjs_kesehatan": "health"},
+            rows_read={"penduduk_depok": 1, "bpjs_kesehatan": 1},
+            records=records,
+            quarantine=pd.DataFrame(columns=["source", "record_id", "source_row", "reason"]),
+            pairs=pairs,
+        ),
+    )
+    engine.dispose()
+    return url
+
+
+def test_report_shows_the_queue_with_a_waterfall_masked_and_the_coverage_gap(tmp_path):
+    url = _published_registry(tmp_path)
+    contributions = pd.DataFrame(
+        [{"source_l": "bpjs_kesehatan", "record_id_l": "0001", "source_r": "penduduk_depok",
+          "record_id_r": "1", "weight": 5.0, "name_weight": 6.0, "nik_weight": 3.0}]
+    )  # fmt: skip
+    docs = tmp_path / "reports" / "data-docs" / "20261127T020000-abc123" / "penduduk_depok"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text("<html></html>", encoding="utf-8")
+    page = write_report(
+        _inputs(registry_url=url, review_pairs=contributions), tmp_path / "reports"
+    ).read_text(encoding="utf-8")
+    assert "<b>1</b> pairs wait for a steward" in page
+    assert "SITI AMINAH" in page  # the stewards' page shows names
+    assert "3276********0001" in page and "0812****7890" in page
+    assert "3276015708900001" not in page and "081234567890" not in page
+    assert "aria-label='match weight waterfall'" in page and "+6.00" in page and "-4.00" in page
+    assert "<b>1</b> working people hold no active BPJS Ketenagakerjaan" in page
+    assert "href='data-docs/20261127T020000-abc123/penduduk_depok/index.html'" in page
+    unmasked = write_report(
+        _inputs(registry_url=url, review_pairs=contributions), tmp_path / "unmasked", unmasked=True
+    ).read_text(encoding="utf-8")
+    assert "3276015708900001" in unmasked

@@ -1,0 +1,168 @@
+"""What the report reads from the registry after publishing: the review queue with its decisions, the
+largest persons, what changed since the last run, and the coverage gap.
+
+Kept apart from the page itself (``reporting.html``) so that the page renders from frames alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from reporting.coverage import coverage_gap, gap_by_area, read_persons
+from store.models import Run, SourceRecord
+from store.reviews import read_decisions, review_queue
+
+__all__ = ["RegistryView", "read_registry_view", "review_contributions"]
+
+log = logging.getLogger(__name__)
+
+#: Review pairs whose weight contributions travel with the run into the report (highest weight first).
+QUEUE_SHOWN = 100
+_KEY = ["source_l", "record_id_l", "source_r", "record_id_r"]
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    """The registry as the report shows it (raw values; the page masks NIKs and phones)."""
+
+    queue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    queue_size: int = 0
+    stale_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    decisions: int = 0
+    largest: pd.DataFrame = field(default_factory=pd.DataFrame)
+    changes: dict[str, int] = field(default_factory=dict)
+    gap: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gap_totals: dict[str, int] = field(default_factory=dict)
+    gap_kecamatan: pd.DataFrame = field(default_factory=pd.DataFrame)
+    error: str | None = None
+
+
+def review_contributions(
+    records: pd.DataFrame, pairs: pd.DataFrame, limit: int = QUEUE_SHOWN
+) -> pd.DataFrame:
+    """The run's review-band pairs keyed by (source, record_id) in the stored order, with ``weight`` and
+    each comparison's contribution (``<comparison>_weight``): what the report's waterfalls draw.
+
+    ``records``: the run's standardised frame (positional); ``pairs``: ``LinkageResult.pairs``.
+    """
+    review = pairs[pairs["decision"].astype(str) == "review"].nlargest(limit, "weight")
+    contribution_columns = [c for c in review.columns if c.endswith("_weight") and c != "weight"]
+    left = records.iloc[review["left"].to_numpy()]
+    right = records.iloc[review["right"].to_numpy()]
+    keys = [
+        (*sorted([(a, b), (c, d)])[0], *sorted([(a, b), (c, d)])[1])
+        for a, b, c, d in zip(
+            left["source"].astype(str), left["record_id"].astype(str),
+            right["source"].astype(str), right["record_id"].astype(str), strict=True,
+        )
+    ]  # fmt: skip
+    frame = pd.DataFrame(keys, columns=_KEY) if keys else pd.DataFrame(columns=_KEY)
+    frame["weight"] = review["weight"].to_numpy(dtype=float)
+    for column in contribution_columns:
+        frame[column] = review[column].to_numpy(dtype=float)
+    return frame
+
+
+def read_registry_view(engine: sa.Engine, run_id: str, *, queue_limit: int = 10) -> RegistryView:
+    """Read the report's registry sections; a failure is reported on the page, not raised."""
+    try:
+        return _read(engine, run_id, queue_limit)
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("the report could not read the registry: %s", type(error).__name__)
+        return RegistryView(error=f"the registry could not be read ({type(error).__name__})")
+
+
+def _read(engine: sa.Engine, run_id: str, queue_limit: int) -> RegistryView:
+    queue = review_queue(engine)
+    decisions = read_decisions(engine)
+    stale = decisions[decisions["stale"].astype(bool)] if len(decisions) else decisions
+    with engine.connect() as connection:
+        sizes = pd.read_sql(
+            sa.select(
+                SourceRecord.registry_id, SourceRecord.source, sa.func.count().label("records")
+            ).group_by(SourceRecord.registry_id, SourceRecord.source),
+            connection,
+        )
+        runs = pd.read_sql(
+            sa.select(Run.run_id, Run.counts).order_by(Run.started_at.desc()).limit(2), connection
+        )
+        history = _history(connection, run_id)
+    persons = read_persons(engine)
+    largest = pd.DataFrame(columns=["registry_id", "records", "sources", "full_name"])
+    if len(sizes):
+        wide = sizes.pivot_table(index="registry_id", columns="source", values="records", fill_value=0)
+        wide["records"] = wide.sum(axis=1)
+        wide = wide.sort_values("records", ascending=False).head(10)
+        names = persons.set_index("registry_id")["full_name"] if len(persons) else pd.Series(dtype=object)
+        largest = pd.DataFrame(
+            {
+                "registry_id": wide.index,
+                "records": wide["records"].astype(int).to_numpy(),
+                "sources": [
+                    ", ".join(f"{source} {int(n)}" for source, n in row.items() if source != "records" and n)
+                    for _, row in wide.iterrows()
+                ],
+                "full_name": names.reindex(wide.index).to_numpy(),
+            }
+        )
+    gap = coverage_gap(persons) if len(persons) else pd.DataFrame()
+    return RegistryView(
+        queue=queue.head(queue_limit),
+        queue_size=len(queue),
+        stale_decisions=stale,
+        decisions=len(decisions),
+        largest=largest,
+        changes=_changes(runs, run_id, history),
+        gap=gap_by_area(gap, top=25) if len(gap) else gap_by_area(pd.DataFrame()),
+        gap_kecamatan=_by_kecamatan(gap),
+        gap_totals={
+            "workers": int(len(gap)),
+            "informal": int(gap["informal"].sum()) if len(gap) else 0,
+            "lapsed": int(gap["employment_status"].eq("lapsed").sum()) if len(gap) else 0,
+        },
+    )
+
+
+def _by_kecamatan(gap: pd.DataFrame) -> pd.DataFrame:
+    if gap.empty:
+        return pd.DataFrame(columns=["kecamatan", "workers", "informal"])
+    frame = gap.assign(kecamatan=gap["kecamatan"].fillna("(unknown)"))
+    counts = frame.groupby("kecamatan", as_index=False).agg(
+        workers=("registry_id", "size"), informal=("informal", "sum")
+    )
+    return counts.sort_values(["workers", "kecamatan"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _history(connection: sa.Connection, run_id: str) -> dict[str, int]:
+    """Counts per kind of the registry's entity history for this run, when the registry keeps one."""
+    if not sa.inspect(connection).has_table("entity_history"):
+        return {}
+    rows = connection.execute(
+        sa.text("SELECT kind, COUNT(*) FROM entity_history WHERE run_id = :run GROUP BY kind"),
+        {"run": run_id},
+    )
+    return {str(kind): int(count) for kind, count in rows}
+
+
+def _changes(runs: pd.DataFrame, run_id: str, history: dict[str, int]) -> dict[str, int]:
+    counts = [json.loads(text or "{}") for text in runs["counts"]]
+    current = counts[0] if len(runs) and runs["run_id"].iloc[0] == run_id else {}
+    previous = counts[1] if current and len(counts) > 1 else (counts[0] if counts and not current else {})
+    changes: dict[str, int] = {}
+    if previous:
+        changes["persons at the last run"] = int(previous.get("persons", 0))
+    if current:
+        changes["persons now"] = int(current.get("persons", 0))
+        changes["new persons"] = int(current.get("new_persons", 0))
+        if previous:
+            gone = changes["persons at the last run"] + changes["new persons"] - changes["persons now"]
+            changes["registry ids gone (merged or no records left)"] = int(np.maximum(gone, 0))
+    for kind, count in sorted(history.items()):
+        changes[f"history: {kind}"] = count
+    return changes
