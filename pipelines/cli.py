@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.commands import fail, with_registry
 from pipelines.settings import SOURCE_CHOICES, RegistrySettings
 
 __all__ = ["main"]
@@ -50,11 +51,6 @@ def _hide_user_error_tracebacks() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(item, _UserErrorTracebackFilter) for item in logger.filters):
             logger.addFilter(_UserErrorTracebackFilter())
-
-
-def _fail(message: str) -> None:
-    click.echo(f"registry: error: {message}", err=True)
-    sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,7 +123,7 @@ def run(
                 match_settings=str(match_settings) if match_settings else None,
             )
     except (RegistryError, MatchingError) as error:
-        _fail(str(error))
+        fail(str(error))
     _print_counts(result, db)
 
 
@@ -257,7 +253,7 @@ def export_links_command(db: str | None, out: Path) -> None:
     """Write source,record_id,registry_id for every source record the registry holds."""
     from store import export_links
 
-    count = _with_registry(db, lambda engine: export_links(engine, out))
+    count = with_registry(db, lambda engine: export_links(engine, out))
     click.echo(f"wrote {count:,} links to {out}")
 
 
@@ -268,7 +264,7 @@ def export_quarantine_command(db: str | None, out: Path) -> None:
     """Write source,record_id,reason for every quarantined source row."""
     from store import export_quarantine
 
-    count = _with_registry(db, lambda engine: export_quarantine(engine, out))
+    count = with_registry(db, lambda engine: export_quarantine(engine, out))
     click.echo(f"wrote {count:,} quarantined records to {out}")
 
 
@@ -279,7 +275,7 @@ def evaluate(truth: Path, db: str | None) -> None:
     """Pairwise precision, recall and F1 of the registry against a drop's truth.csv."""
     from pipelines.evaluation import evaluate_registry
 
-    scores = _with_registry(db, lambda engine: evaluate_registry(engine, truth))
+    scores = with_registry(db, lambda engine: evaluate_registry(engine, truth))
     click.echo(f"records evaluated: {scores.records:,} (in truth but not linked: {scores.unlinked:,})")
     click.echo(f"true pairs: {scores.true_pairs:,}  predicted pairs: {scores.predicted_pairs:,}")
     click.echo(f"precision: {scores.precision:.5f}  recall: {scores.recall:.5f}  F1: {scores.f1:.5f}")
@@ -303,32 +299,15 @@ def db_upgrade(url: str | None) -> None:
     try:
         engine = sa.create_engine(url)
     except sa.exc.ArgumentError:
-        _fail(f"not a database URL: {redact_url(url)}")
+        fail(f"not a database URL: {redact_url(url)}")
     try:
         before = current_revision(engine)
         upgrade_schema(engine)
     except sa.exc.OperationalError as error:
-        _fail(f"cannot upgrade the registry at {redact_url(url)}: {error.orig}")
+        fail(f"cannot upgrade the registry at {redact_url(url)}: {error.orig}")
     finally:
         engine.dispose()
     click.echo(f"registry schema at {redact_url(url)}: {before or 'empty'} -> {head_revision()}")
-
-
-def _with_registry(db: str | None, action):  # type: ignore[no-untyped-def]
-    from connectors.errors import RegistryError
-    from store import open_registry
-
-    url = db or RegistrySettings().db
-    try:
-        engine = open_registry(url, create=False)
-        try:
-            return action(engine)
-        finally:
-            engine.dispose()
-    except RegistryError as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"{error.filename or ''}: {error.strerror}")
 
 
 # the stewards' commands (review list / review decide, export-outreach) live in pipelines/review.py

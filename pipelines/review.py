@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import getpass
 import os
-import sys
 from pathlib import Path
 
 import click
 
-from pipelines.settings import RegistrySettings
+from pipelines.commands import fail, with_registry
 
 __all__ = ["export_outreach_command", "review"]
 
@@ -26,28 +25,6 @@ LIST_COLUMNS = [
     "full_name_l", "full_name_r", "nik_l", "nik_r", "birth_date_l", "birth_date_r", "sex_l", "sex_r",
     "phone_l", "phone_r", "kelurahan_l", "kelurahan_r",
 ]  # fmt: skip
-
-
-def _fail(message: str) -> None:
-    click.echo(f"registry: error: {message}", err=True)
-    sys.exit(2)
-
-
-def _with_registry(db: str | None, action):  # type: ignore[no-untyped-def]
-    from connectors.errors import RegistryError
-    from store import open_registry
-
-    url = db or RegistrySettings().db
-    try:
-        engine = open_registry(url, create=False)
-        try:
-            return action(engine)
-        finally:
-            engine.dispose()
-    except RegistryError as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"{error.filename or ''}: {error.strerror}")
 
 
 def _steward() -> str:
@@ -71,7 +48,7 @@ def list_command(db: str | None, output: str, include_decided: bool) -> None:
     from reporting.masking import mask_frame
     from store.reviews import review_queue
 
-    queue = _with_registry(db, lambda engine: review_queue(engine, include_decided=include_decided))
+    queue = with_registry(db, lambda engine: review_queue(engine, include_decided=include_decided))
     shown = mask_frame(queue.reindex(columns=LIST_COLUMNS), names=True)
     shown["weight"] = shown["weight"].astype(float).round(2)
     shown["decision"] = shown["decision"].fillna("")
@@ -113,9 +90,9 @@ def decide_command(
     from store.reviews import record_decision
 
     if is_match is None:
-        _fail("say --match or --non-match")
+        fail("say --match or --non-match")
     decision = "match" if is_match else "non-match"
-    key = _with_registry(
+    key = with_registry(
         db, lambda engine: record_decision(engine, pair_id, decision, by=by or _steward(), note=note)
     )
     click.echo(
@@ -132,5 +109,5 @@ def export_outreach_command(db: str | None, out: Path, informal_only: bool) -> N
     """Write the working people without active employment insurance (with contact details) to a CSV."""
     from reporting.coverage import export_outreach
 
-    count = _with_registry(db, lambda engine: export_outreach(engine, out, informal_only=informal_only))
+    count = with_registry(db, lambda engine: export_outreach(engine, out, informal_only=informal_only))
     click.echo(f"wrote {count:,} workers without active employment insurance to {out}")

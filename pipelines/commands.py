@@ -1,0 +1,41 @@
+"""Helpers shared by the ``registry`` commands: one-line user errors and opening an existing registry."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+import sqlalchemy as sa
+
+from pipelines.settings import RegistrySettings
+
+__all__ = ["fail", "with_registry"]
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> None:
+    """End the command with one line on stderr and exit status 2 (never a traceback)."""
+    click.echo(f"registry: error: {message}", err=True)
+    sys.exit(2)
+
+
+def with_registry(db: str | None, action: Callable[[sa.Engine], T]) -> T:
+    """Run ``action`` on the existing registry at ``db`` (default: the configured one)."""
+    from connectors.errors import RegistryError
+    from store import open_registry
+
+    url = db or RegistrySettings().db
+    try:
+        engine = open_registry(url, create=False)
+        try:
+            return action(engine)
+        finally:
+            engine.dispose()
+    except RegistryError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"{error.filename or ''}: {error.strerror}")
+    raise AssertionError("unreachable")  # fail() exits
