@@ -70,15 +70,13 @@ def _on_distinct(values: pd.Series, convert: Callable[[str], object]) -> np.ndar
     """``convert`` applied once per distinct present, non-blank text; None where missing or blank."""
     raw = values.to_numpy(dtype=object)
     present = pd.notna(raw)
-    # object, not numpy str: a numpy unicode array drops trailing NUL characters ("\x00" would read as "")
+    # a plain dict, not numpy str arrays or pandas' hash tables: both read "\x00" as "" (C strings)
     text = raw[present]
     out = np.full(len(raw), None, dtype=object)
     if not len(text):
         return out
-    codes, distinct = pd.factorize(text)
-    converted = np.empty(len(distinct), dtype=object)
-    converted[:] = [convert(str(item)) for item in distinct]
-    out[present] = converted[codes]
+    converted = {value: convert(str(value)) for value in set(text.tolist())}
+    out[present] = [converted[value] for value in text.tolist()]
     return out
 
 
