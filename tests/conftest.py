@@ -16,6 +16,7 @@ import tempfile
 import uuid
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -23,6 +24,13 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.setdefault(
     "PREFECT_LOGGING_EXTRA_LOGGERS", "connectors,matching,expectations,store,reporting,pipelines"
 )
+
+
+# CI runs the property tests on a fixed sequence of examples (reproducible; a failure found there
+# fails every time); developers' runs keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def _postgres_bindir() -> str | None:
