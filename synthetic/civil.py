@@ -15,7 +15,7 @@ from synthetic.addresses import PADDED, draw_addresses
 from synthetic.calendar import date_parts, day_number, format_days, random_stamps
 from synthetic.date_errors import DateErrorRates, perturb_dates
 from synthetic.identifiers import NikErrorRates, compose_kks, digits16, render_niks
-from synthetic.name_variants import NameStyle, render_names
+from synthetic.name_variants import NameStyle, render_person_names
 from synthetic.occupations import city_labels
 from synthetic.population import HEAD, MARITAL
 from synthetic.regions import DEPOK_PREFIX, kelurahan_table
@@ -63,14 +63,7 @@ def build_city(
     nik, nik_error = render_niks(
         rng, col["nik"], col["kk"], col["head_nik"], col["role"] != HEAD, 0.0, CITY_NIKS
     )
-    name, name_ops = render_names(
-        rng,
-        *(pop[c].to_numpy()[person] for c in ("name", "name_modern", "archaic", "muslim")),
-        col["sex"],
-        col["age"],
-        pop["father_given"].to_numpy()[person],
-        CITY_NAMES,
-    )
+    name, name_ops = render_person_names(rng, pop, person, col["sex"], col["age"], CITY_NAMES)
     birth, date_error = perturb_dates(rng, col["birth"], CITY_DATES, today)
     sex_error = rng.random(n) < _SEX_ERROR
     sex = np.where(sex_error, 3 - col["sex"], col["sex"])

@@ -17,7 +17,7 @@ from synthetic.calendar import date_parts, format_days
 from synthetic.date_errors import DateErrorRates, perturb_dates
 from synthetic.health import household_heads, record_phones
 from synthetic.identifiers import NikErrorRates, kpj_numbers, render_niks
-from synthetic.name_variants import NameStyle, render_names
+from synthetic.name_variants import NameStyle, render_person_names
 from synthetic.occupations import tk_texts
 from synthetic.phones import format_tk
 from synthetic.population import HEAD
@@ -84,14 +84,7 @@ def build_employment(
     nik, nik_error = render_niks(
         rng, col["nik"], col["kk"], col["head_nik"], col["role"] != HEAD, empty, EMPLOYMENT_NIKS
     )
-    name, name_ops = render_names(
-        rng,
-        *(pop[c].to_numpy()[person] for c in ("name", "name_modern", "archaic", "muslim")),
-        col["sex"],
-        col["age"],
-        pop["father_given"].to_numpy()[person],
-        EMPLOYMENT_NAMES,
-    )
+    name, name_ops = render_person_names(rng, pop, person, col["sex"], col["age"], EMPLOYMENT_NAMES)
     birth, date_error = perturb_dates(rng, col["birth"], EMPLOYMENT_DATES, today)
     birth_text = format_days(birth, "iso")
     no_date = rng.random(n) < _EMPTY_DATE

@@ -15,7 +15,7 @@ from synthetic.calendar import day_number, format_days, random_stamps
 from synthetic.date_errors import DateErrorRates, perturb_dates
 from synthetic.identifiers import NikErrorRates, jkn_card_numbers, render_niks
 from synthetic.membership import SEGMENTS
-from synthetic.name_variants import NameStyle, render_names
+from synthetic.name_variants import NameStyle, render_person_names
 from synthetic.phones import format_local
 from synthetic.population import HEAD, SPOUSE
 from synthetic.rng import stream
@@ -85,14 +85,7 @@ def build_health(
     dependant = col["role"] != HEAD
     empty = np.where(col["age"] < 1, 0.35, _EMPTY_NIK)
     nik, nik_error = render_niks(rng, col["nik"], col["kk"], col["head_nik"], dependant, empty, HEALTH_NIKS)
-    name, name_ops = render_names(
-        rng,
-        *(pop[c].to_numpy()[person] for c in ("name", "name_modern", "archaic", "muslim")),
-        col["sex"],
-        col["age"],
-        pop["father_given"].to_numpy()[person],
-        HEALTH_NAMES,
-    )
+    name, name_ops = render_person_names(rng, pop, person, col["sex"], col["age"], HEALTH_NAMES)
     birth, date_error = perturb_dates(rng, col["birth"], HEALTH_DATES, today)
     sex_error = rng.random(n) < _SEX_ERROR
     sex = np.where(sex_error, 3 - col["sex"], col["sex"])

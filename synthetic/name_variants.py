@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from synthetic.spelling import abbreviate_token, archaize
 from synthetic.typos import typo
 
-__all__ = ["NameStyle", "NAME_OPS", "render_names"]
+__all__ = ["NameStyle", "NAME_OPS", "render_names", "render_person_names"]
 
 #: Variation names by bit: bit ``i`` of a record's mask is set when ``NAME_OPS[i]`` was applied.
 NAME_OPS = (
@@ -175,3 +176,16 @@ def render_names(
     if style.title_case:
         out = np.array([s.title() for s in out], dtype=object)
     return out, ops
+
+
+def render_person_names(
+    rng: np.random.Generator,
+    pop: pd.DataFrame,
+    person: np.ndarray,
+    sex: np.ndarray,
+    age: np.ndarray,
+    style: NameStyle,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`render_names` for the population rows ``person`` (one per record) in one agency's style."""
+    columns = (pop[c].to_numpy()[person] for c in ("name", "name_modern", "archaic", "muslim"))
+    return render_names(rng, *columns, sex, age, pop["father_given"].to_numpy()[person], style)
