@@ -3,8 +3,11 @@
 Relative paths and relative SQLite URLs resolve against the YAML file's own folder, so the same
 ``sources.yaml`` works next to any night's drop of the same files. ``${VAR}`` in a URL is replaced from
 the environment, so credentials never live in the file: a URL whose password (or ``password=`` query
-parameter) is written out literally is refused, naming the source but not the password. A value
-substituted into the user or password part is URL-quoted, so a password may hold ``@``, ``:`` or ``/``.
+parameter) is written out literally is refused, naming the source but not the password. A password
+may also come from a Prefect Secret block: ``${prefect-secret:BLOCK-NAME}`` is replaced by the block's
+value (``Secret.load(name)``; Prefect is imported only when a URL refers to a block). A missing block is
+reported naming the source and the block, never a value. A value substituted into the user or password
+part is URL-quoted, so a password may hold ``@``, ``:`` or ``/``.
 
 A SQL source reads a ``table`` (a plain identifier, optionally schema-qualified, checked here before
 any database is touched) or a ``query`` whose ``:name`` placeholders are bound from ``params`` (never
@@ -17,6 +20,7 @@ import codecs
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
@@ -28,9 +32,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from connectors.errors import SourcesConfigError
 from connectors.schema import CANONICAL_FIELDS, SOURCE_NAMES
 
-__all__ = ["TABLE_NAME_PATTERN", "DropConfig", "QueryParameter", "SourceConfig", "load_sources_config"]
+__all__ = [
+    "TABLE_NAME_PATTERN",
+    "DropConfig",
+    "QueryParameter",
+    "SecretResolver",
+    "SourceConfig",
+    "load_sources_config",
+    "prefect_secret",
+]
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: ``${prefect-secret:NAME}``: the value of a Prefect Secret block (names: lowercase, digits, dashes).
+_SECRET_REFERENCE = re.compile(r"\$\{prefect-secret:([a-z0-9][a-z0-9-]*)\}")
+#: Either kind of reference: an environment variable or a Prefect Secret block.
+_REFERENCE = re.compile(rf"{_ENV_REFERENCE.pattern}|{_SECRET_REFERENCE.pattern}")
+_SECRET_PREFIX = "${prefect-secret:"
 _REQUIRED_FIELDS = ("record_id", "full_name")
 #: A table name: a plain SQL identifier, optionally qualified by a schema (``registry.penduduk``).
 TABLE_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -137,9 +154,18 @@ class DropConfig(BaseModel):
         return tuple(source.name for source in self.sources)
 
 
-def load_sources_config(path: str | Path) -> DropConfig:
-    """Read and validate ``sources.yaml``; every problem found is reported at once."""
+#: Resolves the name of a Prefect Secret block to its value (raises ``LookupError`` naming the problem).
+SecretResolver = Callable[[str], str]
+
+
+def load_sources_config(path: str | Path, *, secrets: SecretResolver | None = None) -> DropConfig:
+    """Read and validate ``sources.yaml``; every problem found is reported at once.
+
+    ``secrets`` resolves ``${prefect-secret:NAME}`` references (default: ``prefect_secret``, which loads
+    the Prefect Secret block of that name from the Prefect API in use).
+    """
     path = Path(path)
+    secrets = secrets or prefect_secret
     if not path.is_file():
         raise SourcesConfigError(str(path), ["file not found"])
     try:
@@ -161,7 +187,7 @@ def load_sources_config(path: str | Path) -> DropConfig:
         if isinstance(raw.get("url"), str):
             problems.extend(f"sources.{name}.url: {problem}" for problem in _url_problems(raw["url"]))
         try:
-            sources.append(_resolved(SourceConfig(name=name, **raw), base))
+            sources.append(_resolved(SourceConfig(name=name, **raw), base, secrets))
         except ValidationError as error:
             for detail in error.errors():
                 where = ".".join(str(part) for part in detail["loc"])
@@ -176,13 +202,39 @@ def load_sources_config(path: str | Path) -> DropConfig:
     return DropConfig(path=path.resolve(), sources=tuple(sources))
 
 
-def _resolved(source: SourceConfig, base: Path) -> SourceConfig:
-    """Resolve relative paths and SQLite URLs against ``base``; expand ``${VAR}`` in URLs."""
+def prefect_secret(name: str) -> str:
+    """The value of the Prefect Secret block ``name`` (a string), from the Prefect API in use.
+
+    Raises ``LookupError`` with a message naming the block, never its value. The raw stored string is
+    returned: ``Secret.get()`` would JSON-decode it, turning a password such as ``123456`` into a number.
+    """
+    from prefect.blocks.system import Secret  # only when sources.yaml refers to a block
+
+    try:
+        found = Secret.load(name)
+    except ValueError:
+        found = None
+    except Exception as error:  # the API unreachable, a block of another type, ...
+        kind = type(error).__name__
+        raise LookupError(f"Prefect Secret block {name!r} cannot be loaded ({kind})") from None
+    if found is None:
+        raise LookupError(
+            f"Prefect Secret block {name!r} not found (create it in the Prefect UI, Blocks -> Secret)"
+        )
+    value = found.value.get_secret_value()
+    if not isinstance(value, str):
+        raise LookupError(f"Prefect Secret block {name!r} holds a {type(value).__name__}, not a string")
+    return value
+
+
+def _resolved(source: SourceConfig, base: Path, secrets: SecretResolver) -> SourceConfig:
+    """Resolve relative paths and SQLite URLs against ``base``; expand ``${VAR}`` and
+    ``${prefect-secret:NAME}`` in URLs."""
     if source.kind == "csv":
         assert source.path is not None
         path = source.path if source.path.is_absolute() else base / source.path
         return source.model_copy(update={"path": path})
-    return source.model_copy(update={"url": _resolved_url(source.url or "", base)})
+    return source.model_copy(update={"url": _resolved_url(source.url or "", base, secrets)})
 
 
 def _check_placeholders(query: str, params: dict[str, QueryParameter]) -> None:
@@ -202,44 +254,58 @@ def _check_placeholders(query: str, params: dict[str, QueryParameter]) -> None:
 def _url_problems(url: str) -> list[str]:
     """What is wrong with a URL as written in sources.yaml; never quotes the URL or its password.
 
-    A password may only come from the environment: the password part, when there is one, must be a
-    single ``${VAR}`` reference, and so must a ``password=`` query parameter.
+    A password may only come from the environment or a Prefect Secret block: the password part, when
+    there is one, must be a single ``${VAR}`` or ``${prefect-secret:NAME}`` reference, and so must a
+    ``password=`` query parameter.
     """
-    if _ENV_REFERENCE.fullmatch(url.strip()):
-        return []  # the whole URL comes from the environment
+    for prefix in re.finditer(re.escape(_SECRET_PREFIX), url):
+        if not _SECRET_REFERENCE.match(url, prefix.start()):
+            return [
+                "a ${prefect-secret:NAME} reference needs a block name of lowercase letters, digits and "
+                "dashes (e.g. ${prefect-secret:city-db-password})"
+            ]
+    if _REFERENCE.fullmatch(url.strip()):
+        return []  # the whole URL comes from the environment or a Secret block
     try:
         parsed = sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError):
-        if _ENV_REFERENCE.search(url):
-            return []  # may be one once the environment fills it in; the connector reports it if not
+        if _REFERENCE.search(url):
+            return []  # may be one once the reference is filled in; the connector reports it if not
         return ["not a valid SQLAlchemy URL (dialect+driver://user@host/database)"]
-    literal = bool(parsed.password) and not _ENV_REFERENCE.fullmatch(str(parsed.password))
+    literal = bool(parsed.password) and not _REFERENCE.fullmatch(str(parsed.password))
     for key, value in parsed.query.items():
         values = (value,) if isinstance(value, str) else value
-        if key.lower() in _PASSWORD_KEYS and any(not _ENV_REFERENCE.fullmatch(v) for v in values):
+        if key.lower() in _PASSWORD_KEYS and any(not _REFERENCE.fullmatch(v) for v in values):
             literal = True
     if literal:
         return [
-            "holds a literal password; write ${VARIABLE} in its place and set that variable in the "
-            "environment (passwords never go in sources.yaml)"
+            "holds a literal password; write ${VARIABLE} (set in the environment) or "
+            "${prefect-secret:BLOCK-NAME} (a Prefect Secret block) in its place (passwords never go in "
+            "sources.yaml)"
         ]
     return []
 
 
-def _resolved_url(url: str, base: Path) -> str:
+def _resolved_url(url: str, base: Path, secrets: SecretResolver) -> str:
     scheme_end = url.find("://") + 3 if "://" in url else 0
     host_end = url.find("/", scheme_end)
     userinfo_end = url.rfind("@", scheme_end, host_end if host_end >= 0 else len(url))
 
     def substitute(match: re.Match[str]) -> str:
-        variable = match.group(1)
-        if variable not in os.environ:
+        variable, block = match.group(1), match.group(2)
+        if block is not None:
+            try:
+                value = secrets(block)
+            except LookupError as error:
+                raise ValueError(f"url refers to a Prefect Secret block: {error.args[0]}") from None
+        elif variable not in os.environ:
             raise ValueError(f"url refers to environment variable {variable}, which is not set")
-        value = os.environ[variable]
+        else:
+            value = os.environ[variable]
         # user and password are URL-quoted, so a password may hold '@', ':' or '/'
         return quote(value, safe="") if scheme_end <= match.start() < userinfo_end else value
 
-    url = _ENV_REFERENCE.sub(substitute, url)
+    url = _REFERENCE.sub(substitute, url)
     prefix, _, rest = url.partition(":///")
     if prefix.startswith("sqlite") and rest and not rest.startswith("/") and rest != ":memory:":
         return f"{prefix}:///{(base / rest).resolve()}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.commands import fail, with_registry
+from pipelines.commands import fail, pseudonymiser_option, with_registry
 from pipelines.settings import SOURCE_CHOICES, RegistrySettings
 
 __all__ = ["main"]
@@ -246,15 +246,43 @@ def samples(persons: int, out: Path, seed: int) -> None:
     click.echo(f"wrote a drop of {persons:,} persons to {out} (config: {out / 'sources.yaml'})")
 
 
+_PSEUDONYMISE_HELP = (
+    "Replace NIKs with keyed HMAC-SHA256 pseudonyms (key: REGISTRY_PSEUDONYMISE_KEY, at least 32 bytes), "
+    "for agencies that must not receive raw NIKs."
+)
+
+
 @main.command("export-links")
 @click.option("--db", help="Registry database URL.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV file to write.")
-def export_links_command(db: str | None, out: Path) -> None:
+@click.option("--pseudonymise", is_flag=True, help=_PSEUDONYMISE_HELP + " Adds nik_pseudonym per record.")
+def export_links_command(db: str | None, out: Path, pseudonymise: bool) -> None:
     """Write source,record_id,registry_id for every source record the registry holds."""
-    from store import export_links
+    from store.exports import export_links
 
-    count = with_registry(db, lambda engine: export_links(engine, out))
-    click.echo(f"wrote {count:,} links to {out}")
+    pseudonymiser = pseudonymiser_option(pseudonymise)
+    count = with_registry(db, lambda engine: export_links(engine, out, pseudonymiser))
+    note = " (with NIK pseudonyms)" if pseudonymiser else ""
+    click.echo(f"wrote {count:,} links to {out}{note}")
+
+
+@main.command("export-persons")
+@click.option("--db", help="Registry database URL.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV file to write.")
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help=_PSEUDONYMISE_HELP + " Also leaves out names, phones, street addresses, RT/RW and exact birth "
+    "dates (birth_year instead).",
+)
+def export_persons_command(db: str | None, out: Path, pseudonymise: bool) -> None:
+    """Write every registry person: registry_id, golden attributes (NIK included) and coverage flags."""
+    from store.exports import export_persons
+
+    pseudonymiser = pseudonymiser_option(pseudonymise)
+    count = with_registry(db, lambda engine: export_persons(engine, out, pseudonymiser))
+    note = " (pseudonymised: no NIK, name, phone, street address or birth date)" if pseudonymiser else ""
+    click.echo(f"wrote {count:,} persons to {out}{note}")
 
 
 @main.command("export-quarantine")
@@ -262,7 +290,7 @@ def export_links_command(db: str | None, out: Path) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV file to write.")
 def export_quarantine_command(db: str | None, out: Path) -> None:
     """Write source,record_id,reason for every quarantined source row."""
-    from store import export_quarantine
+    from store.exports import export_quarantine
 
     count = with_registry(db, lambda engine: export_quarantine(engine, out))
     click.echo(f"wrote {count:,} quarantined records to {out}")

@@ -237,3 +237,67 @@ def test_an_unparseable_url_is_reported_without_echoing_it(tmp_path):
     with pytest.raises(SourcesConfigError, match="url: not a valid SQLAlchemy URL") as caught:
         load_sources_config(path)
     assert "s3cret" not in str(caught.value)
+
+
+def _secrets(values: dict[str, str]):
+    """A resolver of ``${prefect-secret:NAME}`` over ``values`` (the Prefect-backed default is tested
+    against a real Prefect server in tests/pipelines/test_secrets.py)."""
+
+    def resolve(name: str) -> str:
+        if name not in values:
+            raise LookupError(f"Prefect Secret block {name!r} not found")
+        return values[name]
+
+    return resolve
+
+
+def test_a_secret_block_reference_fills_the_password_url_quoted_and_out_of_repr(tmp_path):
+    url = "postgresql+psycopg://reader:${prefect-secret:city-db-password}@db.depok.go.id/penduduk"
+    path = _city_config(tmp_path, f"{CITY}    url: {url}\n    table: penduduk\n")
+    config = load_sources_config(path, secrets=_secrets({"city-db-password": "p@ss:w/rd-9"}))
+    source = config.source("penduduk_depok")
+    parsed = sa.make_url(source.url or "")
+    assert (parsed.username, parsed.password, parsed.host) == ("reader", "p@ss:w/rd-9", "db.depok.go.id")
+    assert "p@ss" not in repr(source) and "p@ss" not in str(config) and "p@ss" not in repr(config)
+
+
+def test_a_missing_secret_block_names_the_source_and_the_block(tmp_path):
+    url = "postgresql+psycopg://reader:${prefect-secret:city-db-password}@db.depok.go.id/penduduk"
+    path = _city_config(tmp_path, f"{CITY}    url: {url}\n    table: penduduk\n")
+    with pytest.raises(SourcesConfigError) as caught:
+        load_sources_config(path, secrets=_secrets({}))
+    assert caught.value.problems == [
+        "sources.penduduk_depok: url refers to a Prefect Secret block: "
+        "Prefect Secret block 'city-db-password' not found"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (
+            "postgresql+psycopg://reader:hunter2${prefect-secret:city-db}@db/penduduk",
+            "holds a literal password",
+        ),
+        ("postgresql+psycopg://reader@db/penduduk?password=x${prefect-secret:city-db}", "holds a literal"),
+        ("postgresql+psycopg://reader:${prefect-secret:City_DB}@db/penduduk", "lowercase letters, digits"),
+        ("postgresql+psycopg://reader:${prefect-secret:}@db/penduduk", "lowercase letters, digits"),
+    ],
+)
+def test_secret_references_do_not_open_a_way_around_the_literal_password_rule(tmp_path, url, problem):
+    path = _city_config(tmp_path, f"{CITY}    url: '{url}'\n    table: penduduk\n")
+    with pytest.raises(SourcesConfigError) as caught:
+        load_sources_config(path, secrets=_secrets({"city-db": "resolved-value"}))
+    assert len(caught.value.problems) == 1 and problem in caught.value.problems[0]
+    assert "hunter2" not in str(caught.value) and "resolved-value" not in str(caught.value)
+
+
+def test_a_whole_url_may_come_from_a_secret_block_and_no_block_is_read_without_a_reference(tmp_path):
+    path = _city_config(tmp_path, f"{CITY}    url: ${{prefect-secret:city-db-url}}\n    table: penduduk\n")
+    config = load_sources_config(path, secrets=_secrets({"city-db-url": "sqlite:///elsewhere.db"}))
+    assert config.source("penduduk_depok").url == f"sqlite:///{(tmp_path / 'elsewhere.db').resolve()}"
+
+    def refuse(name: str) -> str:
+        raise AssertionError("a Secret block was read without a reference")
+
+    assert load_sources_config(SHIPPED, secrets=refuse).names[-1] == "penduduk_depok"
