@@ -20,10 +20,16 @@ changed ("changes on rerun").
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -46,13 +52,56 @@ CONTENT = (
 )
 
 
-def _timed(arguments: list[str]) -> tuple[float, str]:
+_STAGE_LINE = re.compile(r"stage (\S+) finished in ([0-9.]+) s")
+
+
+def _timed(arguments: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
     started = time.perf_counter()
-    completed = subprocess.run([REGISTRY, *arguments], capture_output=True, text=True, cwd=ROOT)
+    completed = subprocess.run(
+        [REGISTRY, *arguments], capture_output=True, text=True, cwd=ROOT, env=env or os.environ.copy()
+    )
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         sys.exit(f"registry {arguments[0]} failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
-    return elapsed, completed.stdout
+    return elapsed, completed.stdout + completed.stderr
+
+
+def _stages(output: str) -> str:
+    """``ingest 5.1, validate 3.2, ...`` from the run's progress lines."""
+    return ", ".join(f"{name} {float(seconds):.1f}" for name, seconds in _STAGE_LINE.findall(output))
+
+
+@contextlib.contextmanager
+def _prefect_server(port: int) -> Iterator[dict[str, str]]:
+    """A Prefect server on loopback for every run (as the nightly deployment has), instead of the
+    temporary server each ``registry run`` starts otherwise; yields the runs' environment."""
+    home = tempfile.mkdtemp(prefix="prefect-home-")
+    env = {**os.environ, "PREFECT_HOME": home}
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    server = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                sys.exit("the Prefect server did not start")
+            time.sleep(1)
+        yield {**env, "PREFECT_API_URL": url}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
 
 
 def _links(db: str) -> pd.DataFrame:
@@ -99,14 +148,31 @@ def main() -> None:
         help="a SQLite registry of day 1 (a copy of step 1's result) to start from instead of step 1",
     )
     parser.add_argument("--day1-seconds", type=float, help="step 1's measured seconds, with --day1-registry")
+    parser.add_argument(
+        "--prefect-server",
+        type=int,
+        metavar="PORT",
+        help="run every step against one Prefect server started on this loopback port (as the nightly "
+        "deployment runs), instead of a temporary server per run",
+    )
     arguments = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        env = (
+            stack.enter_context(_prefect_server(arguments.prefect_server))
+            if arguments.prefect_server
+            else None
+        )
+        _measure(arguments, env)
+
+
+def _measure(arguments: argparse.Namespace, env: dict[str, str] | None) -> None:
 
     cache = ROOT / "benchmarks" / "cache"
     day1 = cache / f"drop-{arguments.persons}-seed{arguments.seed}"
     day2 = cache / f"day2-{arguments.persons}-seed{arguments.seed}"
     if not (day1 / "truth.csv").is_file():
         seconds, _ = _timed(["samples", "--persons", str(arguments.persons), "--out", str(day1),
-                             "--seed", str(arguments.seed)])  # fmt: skip
+                             "--seed", str(arguments.seed)], env)  # fmt: skip
         print(f"day-1 drop generated   {seconds:8.1f} s")
     if not (day2 / "truth.csv").is_file():
         from synthetic import generate_next_day
@@ -120,8 +186,9 @@ def main() -> None:
         db = arguments.db or f"sqlite:///{work / 'registry.db'}"
 
         def run(drop: Path, *more: str) -> float:
-            seconds, _ = _timed(["run", "--config", str(drop / "sources.yaml"), "--db", db,
-                                 "--report-dir", str(work / "reports"), *more])  # fmt: skip
+            seconds, output = _timed(["run", "--config", str(drop / "sources.yaml"), "--db", db,
+                                      "--report-dir", str(work / "reports"), *more], env)  # fmt: skip
+            print(f"    stages: {_stages(output)}")
             return seconds
 
         if arguments.day1_registry:

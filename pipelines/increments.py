@@ -15,24 +15,27 @@ records in all), who are decided again like the touched ones.
 
 Unchanged records of the same touched person are tied together (``must_link``): the registry's earlier
 decision on them stands and they can only gain records or merge with another person; a changed record
-is decided afresh. A full rebuild (``registry run --full``) decides every person again.
+is decided afresh. Where the drop brought no new evidence the earlier decisions stand
+(``keep_previous_decisions``): two unchanged records held as different persons are not merged by a
+direct match, and a changed record stays with its person while the evidence has only weakened into the
+review band. A full rebuild (``registry run --full``) decides every person again.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from matching import MatchingError, MatchSettings, standardise_records
+from matching import MatchingError, MatchSettings, ScoredPairs, standardise_records
 from matching.blocking import key_codes
 from store.models import SourceRecord
 from store.publish import content_hashes
 
-__all__ = ["Increment", "plan_increment"]
+__all__ = ["Increment", "keep_previous_decisions", "plan_increment", "read_live_records"]
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +62,21 @@ class Increment:
     vanished: pd.DataFrame
     must_link: np.ndarray
     counts: dict[str, int] = field(default_factory=dict)
+    #: ``store.publish.content_hashes`` of ``records``, row by row.
+    content_hashes: np.ndarray | None = None
+    #: Per row of ``records``: the registry id it had (``None``: a new record) and whether it is new or
+    #: changed (``fresh``).
+    previous_ids: np.ndarray | None = None
+    fresh: np.ndarray | None = None
 
     @property
     def empty(self) -> bool:
         return len(self.records) == 0 and len(self.vanished) == 0
 
 
-def _held(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
+def read_live_records(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
+    """The registry's live records of ``sources``: keys, registry id, content hash and the stored
+    standardised columns the blocking keys derive from."""
     columns = [
         SourceRecord.source,
         SourceRecord.record_id,
@@ -78,11 +89,25 @@ def _held(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
         return pd.read_sql(statement, connection, dtype=object)
 
 
-def plan_increment(engine: sa.Engine, records: pd.DataFrame, settings: MatchSettings) -> Increment:
-    """Compare the drop's validated ``records`` (canonical frame) with the registry (see module docstring)."""
+def plan_increment(
+    engine: sa.Engine,
+    records: pd.DataFrame,
+    settings: MatchSettings,
+    *,
+    held: pd.DataFrame | None = None,
+    hashes: np.ndarray | None = None,
+) -> Increment:
+    """Compare the drop's validated ``records`` (canonical frame) with the registry (see module docstring).
+
+    ``held``: ``read_live_records`` of the records' sources, when already read; ``hashes``: the records'
+    ``content_hashes``, when already computed.
+    """
     records = records.reset_index(drop=True)
-    held = _held(engine, sorted(set(records["source"])))
-    current = records[_KEYS].assign(content_hash=content_hashes(records))
+    if held is None:
+        held = read_live_records(engine, sorted(set(records["source"])))
+    else:
+        held = held[held["source"].isin(set(records["source"]))].reset_index(drop=True)
+    current = records[_KEYS].assign(content_hash=content_hashes(records) if hashes is None else hashes)
     joined = current.merge(
         held[[*_KEYS, "registry_id", "content_hash"]], on=_KEYS, how="left", suffixes=("", "_held")
     )
@@ -120,6 +145,9 @@ def plan_increment(engine: sa.Engine, records: pd.DataFrame, settings: MatchSett
     )
     return Increment(
         records=records.iloc[chosen].reset_index(drop=True),
+        content_hashes=current["content_hash"].to_numpy(dtype=object)[chosen],
+        previous_ids=np.where(is_new[chosen], None, registry_ids[chosen]).astype(object),
+        fresh=fresh[chosen],
         touched=frozenset(touched),
         vanished=vanished,
         must_link=must_link,
@@ -170,3 +198,40 @@ def _chains(registry_ids: pd.Series) -> np.ndarray:
     first = frame.groupby("id")["position"].transform("min")
     pairs = frame[frame["position"] != first]
     return np.column_stack([first[pairs.index].to_numpy(), pairs["position"].to_numpy()]).astype(np.int64)
+
+
+def keep_previous_decisions(
+    scored: ScoredPairs, increment: Increment, settings: MatchSettings
+) -> ScoredPairs:
+    """The registry's earlier decisions stand where tonight's drop brought no new evidence about a pair.
+
+    - Two unchanged records the registry holds as different persons stay apart: a 'match' between them
+      becomes 'review' (the model retrained on tonight's frame may weigh the same evidence a little
+      differently; a full rebuild decides them afresh). A new or changed record can still join both.
+    - A changed record stays with the person it belonged to as long as the evidence for it has only
+      weakened into the review band (hysteresis: a link is made at the match weight, but only broken
+      below the review weight). Pairs the match rules hold back (e.g. suspected twins) stay in review.
+
+    ``scored`` is positional into ``increment.records``.
+    """
+    if increment.previous_ids is None or increment.fresh is None or len(scored) == 0:
+        return scored
+    previous = increment.previous_ids
+    fresh = increment.fresh
+    left_id, right_id = previous[scored.left], previous[scored.right]
+    known = pd.notna(left_id) & pd.notna(right_id)
+    same = known & (left_id == right_id)
+    both_unchanged = ~fresh[scored.left] & ~fresh[scored.right]
+    code = scored.decision_code.copy()
+    kept_apart = both_unchanged & known & ~same & (code == 0)
+    thresholds = settings.thresholds
+    in_band = (scored.weight >= thresholds.review_weight) & (scored.weight < thresholds.match_weight)
+    kept_together = same & ~both_unchanged & (code == 1) & in_band
+    code[kept_apart] = 1
+    code[kept_together] = 0
+    log.info(
+        "earlier decisions kept: %d pairs of unchanged records kept apart, %d links of changed records kept",
+        int(kept_apart.sum()),
+        int(kept_together.sum()),
+    )
+    return replace(scored, decision_code=code)

@@ -6,7 +6,7 @@ import logging
 import math
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,12 +24,14 @@ from reporting import ReportInputs, review_contributions
 from store import PublishSummary, RunOutcome, redact_url
 from store.held import count_persons, read_held_quarantine, read_held_records
 from store.models import Person
+from store.publish import content_hashes
 
 __all__ = [
     "RegistrySnapshot",
     "SourcePlan",
     "ValidatedSource",
     "assemble_outcome",
+    "combine_hashes",
     "combine_links",
     "combine_records",
     "coverage_overlap",
@@ -132,13 +134,51 @@ class ValidatedSource:
     quarantine: pd.DataFrame
     expectations: pd.DataFrame
     notes: tuple[str, ...] = ()
+    #: ``store.publish.content_hashes`` of ``records``, row by row (``None``: not computed).
+    content_hashes: np.ndarray | None = None
 
 
-def validate_batch(batch: SourceBatch, data_docs_dir: Path | None = None) -> ValidatedSource:
-    """Run the source's GX suite; rows failing a critical expectation join the parse-rejected rows."""
-    result = validate_source(batch.records, source=batch.source, data_docs_dir=data_docs_dir)
+def validate_batch(
+    batch: SourceBatch, data_docs_dir: Path | None = None, known: pd.DataFrame | None = None
+) -> ValidatedSource:
+    """Run the source's GX suite; rows failing a critical expectation join the parse-rejected rows.
+
+    ``known`` (an incremental run): the registry's live records (``source, record_id, content_hash``).
+    A row the registry holds with the same content passed this suite when it was first read and cannot
+    fail it now, so only the other rows are validated: new and changed rows, and every row of a record
+    id that the batch repeats (uniqueness is checked among them). The unchanged rows go on as they are.
+    """
+    hashes = content_hashes(batch.records)
+    if known is None:
+        return _validated(batch, batch.records, hashes, data_docs_dir)
+    held = known.loc[known["source"] == batch.source].set_index("record_id")["content_hash"]
+    ids = batch.records["record_id"]
+    unchanged = (ids.map(held).to_numpy(dtype=object) == hashes) & ~ids.duplicated(keep=False).to_numpy()
+    if not unchanged.any():
+        return _validated(batch, batch.records, hashes, data_docs_dir)
+    checked = _validated(batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, unchanged)
+    # the unchanged rows and the rows that passed (``passed`` keeps the batch's index), in the batch's order
+    kept = unchanged | batch.records.index.isin(checked.records.index)
+    return replace(checked, records=batch.records[kept].reset_index(drop=True), content_hashes=hashes[kept])
+
+
+def _validated(
+    batch: SourceBatch,
+    records: pd.DataFrame,
+    hashes: np.ndarray,
+    data_docs_dir: Path | None,
+    unchanged: np.ndarray | None = None,
+) -> ValidatedSource:
+    skipped = int(unchanged.sum()) if unchanged is not None else 0
+    if len(records) == 0 and skipped:
+        result = None
+        passed, quarantined, outcomes = records, batch.rejected.iloc[0:0], []
+    else:
+        result = validate_source(records, source=batch.source, data_docs_dir=data_docs_dir)
+        passed, quarantined, outcomes = result.passed, result.quarantined, result.outcomes
+    kept = hashes[records.index.get_indexer(passed.index)]  # ``passed`` keeps ``records``' index
     quarantine = pd.concat(
-        [batch.rejected.loc[:, list(REJECTED_COLUMNS)], result.quarantined.loc[:, list(REJECTED_COLUMNS)]],
+        [batch.rejected.loc[:, list(REJECTED_COLUMNS)], quarantined.loc[:, list(REJECTED_COLUMNS)]],
         ignore_index=True,
     )
     expectations = pd.DataFrame(
@@ -152,19 +192,35 @@ def validate_batch(batch: SourceBatch, data_docs_dir: Path | None = None) -> Val
                 "unexpected": outcome.unexpected_count,
                 "checked": outcome.element_count,
             }
-            for outcome in result.outcomes
+            for outcome in outcomes
         ],
         columns=_EXPECTATION_COLUMNS,
     )
+    notes = batch.notes
+    if skipped:
+        notes = (
+            *notes,
+            f"validated the {len(records):,} new or changed rows; {skipped:,} rows unchanged since an "
+            "earlier run (they passed then) were not validated again",
+        )
     log.info(
-        "%s: %d rows read, %d passed validation, %d quarantined",
+        "%s: %d rows read, %d validated (%d unchanged), %d passed validation, %d quarantined",
         batch.source,
         batch.rows_read,
-        len(result.passed),
+        len(records),
+        skipped,
+        len(passed) + skipped,
         len(quarantine),
     )
     return ValidatedSource(
-        batch.source, batch.programme, batch.rows_read, result.passed, quarantine, expectations, batch.notes
+        batch.source,
+        batch.programme,
+        batch.rows_read,
+        passed,
+        quarantine,
+        expectations,
+        notes,
+        content_hashes=kept,
     )
 
 
@@ -215,6 +271,15 @@ def combine_records(validated: list[ValidatedSource]) -> pd.DataFrame:
     return pd.concat([item.records for item in validated], ignore_index=True)
 
 
+def combine_hashes(validated: list[ValidatedSource]) -> np.ndarray:
+    """The content hashes of ``combine_records(validated)``, row by row (computed where not carried)."""
+    parts = [
+        item.content_hashes if item.content_hashes is not None else content_hashes(item.records)
+        for item in validated
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+
+
 def combine_links(*links: np.ndarray | None) -> np.ndarray:
     """Positional (k, 2) link arrays in one (missing ones left out)."""
     parts = [np.asarray(item, dtype=np.int64).reshape(-1, 2) for item in links if item is not None]
@@ -239,11 +304,13 @@ def assemble_outcome(
     linkage: LinkageResult,
     parameters: dict[str, object],
     increment: Increment | None = None,
+    content_hashes: np.ndarray | None = None,
 ) -> RunOutcome:
     """Turn positional matching output into what the registry stores, keyed by (source, record id).
 
     ``increment`` (an incremental run): only its touched persons are decided again, its vanished records
-    are marked deleted.
+    are marked deleted. ``content_hashes``: the standardised records' content hashes, row by row, when
+    already computed (the publish computes them otherwise).
     """
     records = standardised.reset_index(drop=True).assign(cluster=np.asarray(linkage.cluster_ids))
     kept = linkage.pairs[linkage.pairs["decision"].isin(_PAIR_DECISIONS_KEPT)]
@@ -278,6 +345,7 @@ def assemble_outcome(
         },
         touched=increment.touched if increment is not None else None,
         vanished=increment.vanished if increment is not None else None,
+        content_hashes=content_hashes,
     )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "NOT_WORKING",
     "coverage_gap",
     "export_outreach",
+    "GAP_COLUMNS",
     "gap_by_area",
     "read_persons",
 ]
@@ -47,10 +48,26 @@ _OUTREACH_COLUMNS = [
 ]  # fmt: skip
 
 
-def read_persons(engine: sa.Engine) -> pd.DataFrame:
-    """Every registry person (golden attributes and coverage flags)."""
+#: The person columns ``coverage_gap`` reads.
+GAP_COLUMNS = (
+    "registry_id", "occupation", "worker_category", "kecamatan", "in_employment", "employment_active",
+)  # fmt: skip
+
+
+def read_persons(
+    engine: sa.Engine, *, columns: tuple[str, ...] | None = None, gap_only: bool = False
+) -> pd.DataFrame:
+    """Registry persons (golden attributes and coverage flags), by registry id.
+
+    ``columns``: only these (default: all). ``gap_only``: only persons without active employment
+    insurance (the coverage gap's candidates, filtered in the database).
+    """
+    selected = [getattr(Person, name) for name in columns] if columns else [Person]
+    statement = sa.select(*selected).order_by(Person.registry_id)
+    if gap_only:
+        statement = statement.where(sa.or_(Person.employment_active.is_(None), ~Person.employment_active))
     with engine.connect() as connection:
-        return pd.read_sql(sa.select(Person).order_by(Person.registry_id), connection)
+        return pd.read_sql(statement, connection)
 
 
 def coverage_gap(persons: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +105,7 @@ def gap_by_area(gap: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame:
 
 def export_outreach(engine: sa.Engine, out: str | Path, *, informal_only: bool = False) -> int:
     """Write the coverage gap (with contact details, for collective registration drives) to ``out``."""
-    gap = coverage_gap(read_persons(engine))
+    gap = coverage_gap(read_persons(engine, gap_only=True))
     if informal_only:
         gap = gap[gap["informal"]]
     gap.loc[:, _OUTREACH_COLUMNS].to_csv(out, index=False)

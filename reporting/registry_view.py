@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from reporting.coverage import coverage_gap, gap_by_area, read_persons
-from store.models import Run, SourceRecord
+from reporting.coverage import GAP_COLUMNS, coverage_gap, gap_by_area, read_persons
+from store.models import Person, Run, SourceRecord
 from store.reviews import read_decisions, review_queue
 
 __all__ = ["RegistryView", "read_registry_view", "review_contributions"]
@@ -83,34 +83,12 @@ def _read(engine: sa.Engine, run_id: str, queue_limit: int) -> RegistryView:
     decisions = read_decisions(engine)
     stale = decisions[decisions["stale"].astype(bool)] if len(decisions) else decisions
     with engine.connect() as connection:
-        sizes = pd.read_sql(
-            sa.select(
-                SourceRecord.registry_id, SourceRecord.source, sa.func.count().label("records")
-            ).group_by(SourceRecord.registry_id, SourceRecord.source),
-            connection,
-        )
+        largest = _largest(connection, top=10)
         runs = pd.read_sql(
             sa.select(Run.run_id, Run.counts).order_by(Run.started_at.desc()).limit(2), connection
         )
         history = _history(connection, run_id)
-    persons = read_persons(engine)
-    largest = pd.DataFrame(columns=["registry_id", "records", "sources", "full_name"])
-    if len(sizes):
-        wide = sizes.pivot_table(index="registry_id", columns="source", values="records", fill_value=0)
-        wide["records"] = wide.sum(axis=1)
-        wide = wide.sort_values("records", ascending=False).head(10)
-        names = persons.set_index("registry_id")["full_name"] if len(persons) else pd.Series(dtype=object)
-        largest = pd.DataFrame(
-            {
-                "registry_id": wide.index,
-                "records": wide["records"].astype(int).to_numpy(),
-                "sources": [
-                    ", ".join(f"{source} {int(n)}" for source, n in row.items() if source != "records" and n)
-                    for _, row in wide.iterrows()
-                ],
-                "full_name": names.reindex(wide.index).to_numpy(),
-            }
-        )
+    persons = read_persons(engine, columns=GAP_COLUMNS, gap_only=True)
     gap = coverage_gap(persons) if len(persons) else pd.DataFrame()
     return RegistryView(
         queue=queue.head(queue_limit),
@@ -126,6 +104,42 @@ def _read(engine: sa.Engine, run_id: str, queue_limit: int) -> RegistryView:
             "informal": int(gap["informal"].sum()) if len(gap) else 0,
             "lapsed": int(gap["employment_status"].eq("lapsed").sum()) if len(gap) else 0,
         },
+    )
+
+
+def _largest(connection: sa.Connection, *, top: int) -> pd.DataFrame:
+    """The ``top`` persons with the most live records: ``registry_id, records, sources, full_name``."""
+    records = sa.func.count().label("records")
+    biggest = pd.read_sql(
+        sa.select(SourceRecord.registry_id, records)
+        .where(SourceRecord.deleted_at.is_(None))
+        .group_by(SourceRecord.registry_id)
+        .order_by(records.desc(), SourceRecord.registry_id)
+        .limit(top),
+        connection,
+    )
+    if biggest.empty:
+        return pd.DataFrame(columns=["registry_id", "records", "sources", "full_name"])
+    ids = biggest["registry_id"].tolist()
+    per_source = pd.read_sql(
+        sa.select(SourceRecord.registry_id, SourceRecord.source, sa.func.count().label("n"))
+        .where(SourceRecord.deleted_at.is_(None), SourceRecord.registry_id.in_(ids))
+        .group_by(SourceRecord.registry_id, SourceRecord.source)
+        .order_by(SourceRecord.registry_id, SourceRecord.source),
+        connection,
+    )
+    names = pd.read_sql(
+        sa.select(Person.registry_id, Person.full_name).where(Person.registry_id.in_(ids)), connection
+    ).set_index("registry_id")["full_name"]
+    label = per_source["source"] + " " + per_source["n"].astype(int).astype(str)
+    sources = label.groupby(per_source["registry_id"], sort=False).agg(", ".join)
+    return pd.DataFrame(
+        {
+            "registry_id": ids,
+            "records": biggest["records"].astype(int).to_numpy(),
+            "sources": sources.reindex(ids).fillna("").to_numpy(),
+            "full_name": names.reindex(ids).to_numpy(),
+        }
     )
 
 

@@ -47,7 +47,8 @@ def open_registry(url: str, *, create: bool = True) -> sa.Engine:
             raise RegistryUnavailableError(f"folder {folder} for the registry database does not exist")
         if not create and not Path(parsed.database).exists():
             raise RegistryUnavailableError(f"no registry at {redact_url(url)}")
-    engine = sa.create_engine(url)
+    # hide_parameters: a failed statement's message must not carry the personal data it was writing
+    engine = sa.create_engine(url, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:

@@ -88,6 +88,8 @@ class RunOutcome:
     extra_counts: dict[str, object] = field(default_factory=dict)
     touched: frozenset[str] | None = None
     vanished: pd.DataFrame | None = None
+    #: ``content_hashes(records)``, when the run computed them already (row by row).
+    content_hashes: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -140,26 +142,20 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
     """Write the run's outcome into the registry in one transaction (see the module docstring)."""
     records = outcome.records.reset_index(drop=True)
     now = datetime.now(UTC)
+    full = outcome.touched is None
     with engine.connect() as connection, connection.begin() as transaction:
-        live = pd.read_sql(
-            sa.select(
-                SourceRecord.source,
-                SourceRecord.record_id,
-                SourceRecord.registry_id,
-                SourceRecord.first_seen_run,
-            ).where(SourceRecord.deleted_at.is_(None)),
-            connection,
-            dtype=object,
-        )
-        registry_before = set(connection.execute(sa.select(Person.registry_id)).scalars())
-        full = outcome.touched is None
+        # an incremental run's records are new or belong to a touched person: only those are read back
+        live = _live_records(connection, None if full else sorted(outcome.touched or ()))
         missing = sorted(set(live["source"]) - set(outcome.rows_read)) if full else []
         if missing:
             raise ConservationError(
                 f"source {', '.join(missing)} is held but was neither read nor carried over by a full run: "
                 "nothing was published"
             )
-        touched = registry_before if full else set(outcome.touched or ())
+        if full:
+            touched = set(connection.execute(sa.select(Person.registry_id)).scalars())
+        else:
+            touched = set(outcome.touched or ())
         keyed = records[_KEYS].merge(live, on=_KEYS, how="left")
         next_number = _next_number(connection)
         registry_ids, next_number = assign_registry_ids(
@@ -170,7 +166,11 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
         )
         records = records.assign(
             registry_id=registry_ids,
-            content_hash=content_hashes(records),
+            content_hash=(
+                outcome.content_hashes
+                if outcome.content_hashes is not None and len(outcome.content_hashes) == len(records)
+                else content_hashes(records)
+            ),
             first_seen_run=keyed["first_seen_run"].fillna(outcome.run_id).to_numpy(dtype=object),
         )
         changes = id_changes(keyed["registry_id"], pd.Series(registry_ids, dtype=object), touched)
@@ -257,13 +257,39 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
     return summary
 
 
+def _live_records(connection: sa.Connection, registry_ids: Sequence[str] | None) -> pd.DataFrame:
+    """Keys, registry id and first run of the live records (of ``registry_ids`` only, when given)."""
+    statement = sa.select(
+        SourceRecord.source,
+        SourceRecord.record_id,
+        SourceRecord.registry_id,
+        SourceRecord.first_seen_run,
+    ).where(SourceRecord.deleted_at.is_(None))
+    if registry_ids is None:
+        return pd.read_sql(statement, connection, dtype=object)
+    parts = [
+        pd.read_sql(statement.where(SourceRecord.registry_id.in_(chunk)), connection, dtype=object)
+        for chunk in _chunks(registry_ids)
+    ]
+    if not parts:
+        return pd.read_sql(statement.where(sa.false()), connection, dtype=object)
+    return pd.concat(parts, ignore_index=True)
+
+
 def _chunks(items: Sequence, size: int = _KEYS_PER_STATEMENT) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _key_tuples(keys: pd.DataFrame) -> list[tuple[str, str]]:
-    return list(zip(keys["source"].astype(str), keys["record_id"].astype(str), strict=True))
+def _ids_by_source(keys: pd.DataFrame) -> Iterable[tuple[str, Sequence[str]]]:
+    """``(source, record ids)`` chunks of ``keys``: ``source = ? AND record_id IN (...)`` statements use
+    the (source, record_id) indexes on every engine, where a row-value ``IN`` may scan the table."""
+    if keys.empty:
+        return
+    frame = keys.loc[:, _KEYS].astype(str).drop_duplicates()
+    for source, ids in frame.groupby("source", sort=True)["record_id"]:
+        for chunk in _chunks(sorted(ids)):
+            yield str(source), chunk
 
 
 def _vanished(outcome: RunOutcome, live: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
@@ -275,11 +301,14 @@ def _vanished(outcome: RunOutcome, live: pd.DataFrame, records: pd.DataFrame) ->
 
 
 def _mark_deleted(connection: sa.Connection, vanished: pd.DataFrame, run_id: str, now: datetime) -> None:
-    key = sa.tuple_(SourceRecord.source, SourceRecord.record_id)
-    for chunk in _chunks(_key_tuples(vanished)):
+    for source, chunk in _ids_by_source(vanished):
         connection.execute(
             sa.update(SourceRecord)
-            .where(key.in_(chunk), SourceRecord.deleted_at.is_(None))
+            .where(
+                SourceRecord.source == source,
+                SourceRecord.record_id.in_(chunk),
+                SourceRecord.deleted_at.is_(None),
+            )
             .values(deleted_at=now, run_id=run_id)
         )
 
@@ -291,18 +320,21 @@ def _delete_tombstones_of(connection: sa.Connection, keys: pd.DataFrame) -> None
         connection,
         dtype=object,
     )
-    back = tombstones.merge(keys, on=_KEYS)
-    key = sa.tuple_(SourceRecord.source, SourceRecord.record_id)
-    for chunk in _chunks(_key_tuples(back)):
-        connection.execute(sa.delete(SourceRecord).where(key.in_(chunk)))
+    back = tombstones.merge(keys.loc[:, _KEYS].astype(str), on=_KEYS)
+    for source, chunk in _ids_by_source(back):
+        connection.execute(
+            sa.delete(SourceRecord).where(SourceRecord.source == source, SourceRecord.record_id.in_(chunk))
+        )
 
 
 def _delete_pairs_of(connection: sa.Connection, keys: pd.DataFrame) -> None:
-    left = sa.tuple_(MatchPair.source_l, MatchPair.record_id_l)
-    right = sa.tuple_(MatchPair.source_r, MatchPair.record_id_r)
-    for chunk in _chunks(_key_tuples(keys)):
-        connection.execute(sa.delete(MatchPair).where(left.in_(chunk)))
-        connection.execute(sa.delete(MatchPair).where(right.in_(chunk)))
+    for source, chunk in _ids_by_source(keys):
+        connection.execute(
+            sa.delete(MatchPair).where(MatchPair.source_l == source, MatchPair.record_id_l.in_(chunk))
+        )
+        connection.execute(
+            sa.delete(MatchPair).where(MatchPair.source_r == source, MatchPair.record_id_r.in_(chunk))
+        )
 
 
 def _write_history(connection: sa.Connection, changes: IdChanges, run_id: str) -> None:

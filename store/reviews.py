@@ -10,6 +10,7 @@ must-link ("match") or cannot-link ("non-match") constraint that overrides the m
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -120,6 +121,31 @@ def record_decision(
     return key
 
 
+def _ids_by_source(keys: pd.DataFrame, size: int = 500) -> Iterator[tuple[str, list[str]]]:
+    """``(source, record ids)`` chunks of the distinct ``source, record_id`` keys."""
+    frame = keys.loc[:, ["source", "record_id"]].dropna().astype(str).drop_duplicates()
+    for source, ids in frame.groupby("source", sort=True)["record_id"]:
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), size):
+            yield str(source), ordered[start : start + size]
+
+
+def _read_records(connection: sa.Connection, keys: pd.DataFrame, columns: list) -> pd.DataFrame:
+    """``columns`` of the source records named by ``keys`` (``source, record_id``), read by key."""
+    statement = sa.select(*columns)
+    parts = [
+        pd.read_sql(
+            statement.where(SourceRecord.source == source, SourceRecord.record_id.in_(chunk)),
+            connection,
+            dtype=object,
+        )
+        for source, chunk in _ids_by_source(keys)
+    ]
+    if not parts:
+        return pd.read_sql(statement.where(sa.false()), connection, dtype=object)
+    return pd.concat(parts, ignore_index=True)
+
+
 def _content_hashes(connection: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     condition = sa.or_(*(sa.and_(SourceRecord.source == s, SourceRecord.record_id == r) for s, r in keys))
     rows = connection.execute(
@@ -138,12 +164,19 @@ def read_decisions(engine: sa.Engine) -> pd.DataFrame:
         if not _has_decisions_table(connection):
             return pd.DataFrame(columns=columns)
         decisions = pd.read_sql(sa.select(ReviewDecision).order_by(ReviewDecision.id), connection)
-        current = pd.read_sql(
-            sa.select(SourceRecord.source, SourceRecord.record_id, SourceRecord.content_hash), connection
+        if decisions.empty:
+            return pd.DataFrame(columns=columns)
+        latest = decisions.drop_duplicates(_KEY, keep="last").reset_index(drop=True)
+        keys = pd.concat(
+            [
+                latest[[f"source_{side}", f"record_id_{side}"]].set_axis(["source", "record_id"], axis=1)
+                for side in ("l", "r")
+            ],
+            ignore_index=True,
         )
-    if decisions.empty:
-        return pd.DataFrame(columns=columns)
-    latest = decisions.drop_duplicates(_KEY, keep="last").reset_index(drop=True)
+        current = _read_records(
+            connection, keys, [SourceRecord.source, SourceRecord.record_id, SourceRecord.content_hash]
+        )
     stale = np.zeros(len(latest), dtype=bool)
     for side in ("l", "r"):
         now = latest[[f"source_{side}", f"record_id_{side}"]].merge(
@@ -205,22 +238,55 @@ def review_queue(engine: sa.Engine, *, include_decided: bool = False) -> pd.Data
     """
     fields = [getattr(SourceRecord, name) for name in QUEUE_FIELDS]
     fields += [getattr(SourceRecord, column).label(f"{name}_cmp") for name, column in COMPARED_ON.items()]
-    with engine.connect() as connection:
-        pairs = pd.read_sql(
-            sa.select(
-                MatchPair.pair_id,
-                *(getattr(MatchPair, c) for c in _KEY),
-                MatchPair.weight,
-                MatchPair.decision.label("band"),
-            ),
-            connection,
-        )
-        records = pd.read_sql(
-            sa.select(SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id, *fields),
-            connection,
-            dtype=object,
-        )
     decisions = read_decisions(engine)
+    with engine.connect() as connection:
+        # the pairs in the review band, and the (few) pairs a steward decided, whatever their band now
+        statement = sa.select(
+            MatchPair.pair_id,
+            *(getattr(MatchPair, c) for c in _KEY),
+            MatchPair.weight,
+            MatchPair.decision.label("band"),
+        )
+        pairs = pd.read_sql(statement.where(MatchPair.decision == "review"), connection)
+        if len(decisions):
+            decided_records = pd.concat(
+                [
+                    decisions[[f"source_{side}", f"record_id_{side}"]].set_axis(
+                        ["source", "record_id"], axis=1
+                    )
+                    for side in ("l", "r")
+                ],
+                ignore_index=True,
+            ).drop_duplicates()
+            others = pd.concat(
+                [
+                    pd.read_sql(
+                        statement.where(
+                            MatchPair.decision != "review",
+                            getattr(MatchPair, f"source_{side}") == source,
+                            getattr(MatchPair, f"record_id_{side}").in_(chunk),
+                        ),
+                        connection,
+                    )
+                    for side in ("l", "r")
+                    for source, chunk in _ids_by_source(decided_records)
+                ],
+                ignore_index=True,
+            )
+            pairs = pd.concat([pairs, others], ignore_index=True).drop_duplicates("pair_id")
+        pairs = pairs.sort_values("pair_id", kind="stable").reset_index(drop=True)
+        involved = pd.concat(
+            [
+                pairs[[f"source_{side}", f"record_id_{side}"]].set_axis(["source", "record_id"], axis=1)
+                for side in ("l", "r")
+            ],
+            ignore_index=True,
+        )
+        records = _read_records(
+            connection,
+            involved,
+            [SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id, *fields],
+        )
     ordered = [
         _ordered((a, b), (c, d))
         for a, b, c, d in zip(

@@ -121,3 +121,41 @@ def test_a_second_run_while_one_holds_the_registry_is_refused(prefect_server, sm
     finally:
         release_lock(engine, "20261127T020000-abcdef")
         engine.dispose()
+
+
+@pytest.mark.unit
+def test_earlier_decisions_stand_where_the_drop_brought_no_new_evidence():
+    import numpy as np
+
+    from matching import ScoredPairs, load_settings
+    from pipelines.increments import Increment, keep_previous_decisions
+
+    settings = load_settings()
+    match, review = settings.thresholds.match_weight, settings.thresholds.review_weight
+    in_band = (match + review) / 2
+    # records: 0, 1 unchanged of person A; 2 unchanged of person B; 3 changed, was A's; 4 new
+    previous = np.array(["RT1", "RT1", "RT2", "RT1", None], dtype=object)
+    fresh = np.array([False, False, False, True, True])
+    left = np.array([0, 1, 0, 3, 3, 2])
+    right = np.array([2, 2, 3, 2, 4, 4])
+    weight = np.array([match + 5, in_band, in_band, in_band, match + 1, match + 2])
+    code = np.array([0, 1, 1, 1, 0, 0])
+    k = len(left)
+    scored = ScoredPairs(
+        left=left, right=right, rule=pd.Categorical(["r"] * k), matrix=np.zeros((k, 1), dtype=np.int8),
+        contributions=np.zeros((k, 1)), weight=weight, probability=np.full(k, 0.5), decision_code=code,
+        comparison_names=("x",), records=5, stats={}, model={},
+    )  # fmt: skip
+    increment = Increment(
+        records=pd.DataFrame(index=range(5)), touched=frozenset({"RT1", "RT2"}), vanished=pd.DataFrame(),
+        must_link=np.zeros((0, 2), dtype=np.int64), previous_ids=previous, fresh=fresh,
+    )  # fmt: skip
+
+    kept = keep_previous_decisions(scored, increment, settings).decision_code
+
+    assert kept[0] == 1  # unchanged A and unchanged B: held apart before, not merged by a direct match
+    assert kept[1] == 1  # ... and a review pair between them stays review
+    assert kept[2] == 0  # the changed record stays with A while its evidence is in the review band
+    assert kept[3] == 1  # the changed record and B: no earlier link to keep
+    assert kept[4] == 0 and kept[5] == 0  # pairs with a new record are decided by the model alone
+    assert list(scored.decision_code) == [0, 1, 1, 1, 0, 0]  # the input is left as it was

@@ -1,5 +1,6 @@
 """The stages as plain functions: which sources a run reads, its match settings, what it carries over."""
 
+import dataclasses
 from types import SimpleNamespace
 
 import pandas as pd
@@ -95,3 +96,38 @@ def test_the_coverage_overlap_counts_persons_per_combination_of_programmes():
     overlap = stages.coverage_overlap(outcome)
     rows = {tuple(row[:3]): row[3] for row in overlap.itertuples(index=False)}
     assert rows == {(True, False, True): 1, (False, False, True): 1, (False, True, False): 1}
+
+
+def _known(batch, hashes):
+    ids = batch.records["record_id"]
+    return pd.DataFrame({"source": batch.source, "record_id": ids, "content_hash": hashes})
+
+
+def test_an_incremental_validation_checks_only_new_changed_and_repeated_rows(drop_config):
+    from store.publish import content_hashes
+
+    source = next(item for item in drop_config.sources if item.kind == "csv")
+    batch = read_source(source)
+    full = stages.validate_batch(batch)
+    hashes = content_hashes(batch.records)
+    known = _known(batch, hashes).iloc[5:].copy()  # the first five rows are new to the registry
+    known.iloc[0, known.columns.get_loc("content_hash")] = "changed"  # row 5 changed since
+    records = batch.records.copy()
+    records.loc[7, "nik"] = "32760A"  # row 7: now a bad NIK (its hash no longer matches: checked again)
+    records.loc[9, "record_id"] = records.loc[10, "record_id"]  # rows 9 and 10: a repeated id
+    broken = dataclasses.replace(batch, records=records)
+
+    result = stages.validate_batch(broken, known=known)
+
+    checked = int(result.expectations["checked"].max())
+    assert checked == 5 + 1 + 1 + 2  # new, changed, the bad NIK, both rows of the repeated id
+    assert any("not validated again" in note for note in result.notes)
+    assert "duplicate" in " ".join(result.quarantine["reason"])  # the later row of the repeated id
+    # the rows go on in the batch's order, with their content hashes
+    assert result.records["source_row"].is_monotonic_increasing
+    assert len(result.records) + len(result.quarantine) == batch.rows_read
+    assert list(result.content_hashes) == list(content_hashes(result.records))
+    # with nothing changed, the same records pass as in a full validation and none is checked again
+    same = stages.validate_batch(batch, known=_known(batch, hashes))
+    pd.testing.assert_frame_equal(same.records, full.records.reset_index(drop=True))
+    assert same.expectations.empty and len(same.quarantine) == len(batch.rejected)
