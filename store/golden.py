@@ -10,7 +10,9 @@ supplied it. Coverage flags say which programmes hold the person and whether tha
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from store.survivorship import DEFAULT_SURVIVORSHIP, FieldRule, Survivorship, nik_agrees
@@ -30,14 +32,17 @@ def build_persons(
     """One golden row per ``registry_id`` in ``records`` (standardised records with ``registry_id``)."""
     programme = records["source"].map(programmes)
     frame = records.assign(_programme=programme).reset_index(drop=True)
-    ids = pd.Index(pd.unique(frame["registry_id"])).sort_values()
-    golden = pd.DataFrame(index=ids)
-    golden.index.name = "registry_id"
-    provenance: dict[str, pd.Series] = {}
+    keys = _SortKeys.of(frame)
+    ids = keys.registry_ids
+    golden = pd.DataFrame(index=pd.Index(ids, name="registry_id"))
+    provenance: dict[str, np.ndarray] = {}
     for name, rule in survivorship.fields.items():
-        values, origin = _survivor(frame, rule)
-        golden[name] = values.reindex(ids)
-        provenance[name] = origin.reindex(ids)
+        chosen = _survivor(frame, rule, keys)  # per person: the row that gives the value, or -1
+        found = chosen >= 0
+        values = np.full(len(ids), None, dtype=object)
+        values[found] = frame[rule.column].to_numpy(dtype=object)[chosen[found]]
+        golden[name] = values
+        provenance[name] = chosen
     status = frame["membership_status"].fillna("").astype(str).str.upper().str.strip()
     flags = pd.DataFrame(
         {
@@ -53,52 +58,83 @@ def build_persons(
     coverage["record_count"] = frame.groupby("registry_id", sort=True).size()
     persons = golden.join(coverage)
     persons["run_id"] = run_id
-    origins = pd.DataFrame(provenance, index=ids)
-    persons["provenance"] = [
-        json.dumps(
-            {field: origin for field, origin in row.items() if isinstance(origin, list)}, sort_keys=True
-        )
-        for row in origins.to_dict("records")
-    ]
+    persons["provenance"] = _provenance_json(frame, provenance, len(ids))
     persons = persons.astype(object).where(persons.notna(), None)
     return persons.reset_index()
 
 
-def _survivor(frame: pd.DataFrame, rule: FieldRule) -> tuple[pd.Series, pd.Series]:
-    """The surviving value per registry id, and ``[source, record_id]`` of the record that gave it."""
+@dataclass(frozen=True)
+class _SortKeys:
+    """Integer sort keys of the records, shared by every field's survivorship: the person's position
+    among the sorted registry ids, the source and the record id (each in string order), the recency."""
+
+    person: np.ndarray
+    source: np.ndarray
+    record: np.ndarray
+    recent: np.ndarray  # 0 = most recent
+    registry_ids: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _SortKeys:
+        person, registry_ids = pd.factorize(frame["registry_id"], sort=True)
+        source, _ = pd.factorize(frame["source"].astype(str), sort=True)
+        record, _ = pd.factorize(frame["record_id"].astype(str), sort=True)
+        recent, _ = pd.factorize(frame["updated_at"].fillna("").astype(str), sort=True)
+        return cls(
+            person, source, record, recent.max(initial=0) - recent, np.asarray(registry_ids, dtype=object)
+        )
+
+
+def _survivor(frame: pd.DataFrame, rule: FieldRule, keys: _SortKeys) -> np.ndarray:
+    """Per registry id (in ``keys.registry_ids`` order), the row number of the record whose value
+    survives, or -1 where no record has one.
+
+    Order among a person's records with a value: the NIK that agrees with the birth date and sex first
+    (``consistent_nik``), then the most recent (``most_recent``) or the longest (``most_complete``)
+    value, then the rule's programme priority, then source and record id.
+    """
     values = frame[rule.column]
-    has = values.notna() & values.astype(str).str.strip().ne("")
-    candidates = frame.loc[has, ["registry_id", "source", "record_id", "_programme"]].assign(
-        _value=values[has]
-    )
+    has = (values.notna() & values.astype(str).str.strip().ne("")).to_numpy()
+    rows = np.flatnonzero(has)
     rank = {name: position for position, name in enumerate(rule.priority)}
-    candidates["_priority"] = candidates["_programme"].map(rank).fillna(len(rank))
-    keys, ascending = [], []
-    if rule.consistent_nik:
-        agrees = nik_agrees(values[has], frame.loc[has, "birth_date_std"], frame.loc[has, "sex_std"])
-        candidates["_agrees"] = agrees.to_numpy()
-        keys.append("_agrees")
-        ascending.append(False)
+    priority = frame["_programme"].map(rank).fillna(len(rank)).to_numpy(dtype=np.int64)[rows]
+    # np.lexsort sorts by the last key first
+    order_keys: list[np.ndarray] = [keys.record[rows], keys.source[rows], priority]
     if rule.rule == "most_recent":
-        candidates["_recent"] = frame.loc[has, "updated_at"].fillna("").astype(str).to_numpy()
-        keys.append("_recent")
-        ascending.append(False)
+        order_keys.append(keys.recent[rows])
     elif rule.rule == "most_complete":
-        candidates["_length"] = candidates["_value"].astype(str).str.len()
-        keys.append("_length")
-        ascending.append(False)
-    ordered = candidates.sort_values(
-        ["registry_id", *keys, "_priority", "source", "record_id"],
-        ascending=[True, *ascending, True, True, True],
-        kind="stable",
-    ).drop_duplicates("registry_id")
-    ordered = ordered.set_index("registry_id")
-    origin = pd.Series(
-        [
-            [source, record_id]
-            for source, record_id in zip(ordered["source"], ordered["record_id"], strict=True)
-        ],
-        index=ordered.index,
-        dtype=object,
-    )
-    return ordered["_value"], origin
+        order_keys.append(-values.iloc[rows].astype(str).str.len().to_numpy(dtype=np.int64))
+    if rule.consistent_nik:
+        agrees = nik_agrees(
+            values.iloc[rows], frame["birth_date_std"].iloc[rows], frame["sex_std"].iloc[rows]
+        )
+        # agreeing first, then not agreeing, then unknown
+        agrees = agrees.astype("boolean")
+        order_keys.append(np.where(agrees.isna().to_numpy(), 2, np.where(agrees.fillna(False), 0, 1)))
+    order_keys.append(keys.person[rows])
+    ordered = rows[np.lexsort(order_keys)]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = keys.person[ordered[1:]] != keys.person[ordered[:-1]]
+    chosen = np.full(len(keys.registry_ids), -1, dtype=np.int64)
+    chosen[keys.person[ordered[first]]] = ordered[first]
+    return chosen
+
+
+def _provenance_json(frame: pd.DataFrame, provenance: dict[str, np.ndarray], persons: int) -> list[str]:
+    """Per person, ``{"field": [source, record_id], ...}`` (fields sorted, as ``json.dumps(sort_keys)``)
+    for every field a record supplied."""
+    pair = [
+        json.dumps([source, record_id])
+        for source, record_id in zip(frame["source"], frame["record_id"], strict=True)
+    ]
+    pair = np.asarray(pair, dtype=object)
+    parts = np.full(persons, "", dtype=object)
+    separator = np.full(persons, "", dtype=object)
+    for name in sorted(provenance):
+        chosen = provenance[name]
+        found = chosen >= 0
+        item = np.full(persons, "", dtype=object)
+        item[found] = json.dumps(name) + ": " + pair[chosen[found]]
+        parts = np.where(found, parts + separator + item, parts)
+        separator = np.where(found | (separator != ""), ", ", separator)
+    return list("{" + parts + "}")
