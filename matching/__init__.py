@@ -12,10 +12,18 @@ Pure pandas/numpy/rapidfuzz; no I/O besides the shipped reference tables and pre
 candidate pair (positional ``left < right``, ``rule``, ``weight``, ``probability``, ``decision``,
 ``<comparison>_level`` and ``<comparison>_weight``); ``stats`` counts pairs per blocking rule,
 EM sessions and seconds per stage; ``model`` is the JSON-serialisable trained model.
+
+Standardisation and comparison/scoring run partitioned, on an executor (``matching.executors``): in
+this process by default, or on a ``dask.distributed`` cluster, with the same result::
+
+    with open_executor("dask", "tcp://dask-scheduler:8786") as executor:
+        std = standardise_records(frame, executor=executor)
+        result = link_records(std, settings, executor=executor)
 """
 
 from matching.errors import MatchingError, MatchInputError, MatchSettingsError
 from matching.evaluation import pairwise_scores
+from matching.executors import DaskExecutor, Executor, LocalExecutor, open_executor
 from matching.linkage import LinkageResult, ScoredPairs, cluster_scored, link_records, score_records
 from matching.settings import MatchSettings, load_settings, settings_hash
 from matching.standardise import STANDARDISED_COLUMNS, standardise_records
@@ -35,4 +43,8 @@ __all__ = [
     "MatchingError",
     "MatchSettingsError",
     "MatchInputError",
+    "Executor",
+    "LocalExecutor",
+    "DaskExecutor",
+    "open_executor",
 ]

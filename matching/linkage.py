@@ -3,6 +3,13 @@
 Everything positional: pairs are int64 row numbers into the standardised frame, the result's
 ``cluster_ids`` line up with its rows. No truth labels are used anywhere: u comes from random pairs,
 m from EM on training blocks, lambda from the candidate pairs themselves.
+
+Partitioned: the per-record features (with the term frequencies of the whole frame) and the pairs
+(blocking, random and training samples) are made here; the comparison levels of each chunk of pairs
+are computed by an :class:`~matching.executors.Executor` (in this process or on a Dask cluster), which
+returns level counts (u), distinct patterns with counts (EM sessions, lambda) or the level matrix
+(candidates). EM runs here on the merged patterns; the candidates' weights are computed per chunk
+again. The chunking changes nothing in the result.
 """
 
 from __future__ import annotations
@@ -18,15 +25,18 @@ from matching.blocking import block_pairs, key_codes, random_pairs, sample_pairs
 from matching.clustering import cluster_links
 from matching.comparisons import Comparison, Features, build_comparisons, comparison_matrix
 from matching.errors import MatchInputError, MatchSettingsError
+from matching.executors import Executor, LocalExecutor, chunk_bounds
 from matching.scoring import (
     FellegiSunterModel,
     default_m,
     estimate_lambda,
-    estimate_u,
+    estimate_u_from_counts,
     expectation_maximisation,
+    level_counts,
+    merge_pattern_counts,
     pattern_counts,
 )
-from matching.settings import MatchSettings, load_settings, settings_hash
+from matching.settings import MatchSettings, ThresholdSettings, load_settings, settings_hash
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -86,24 +96,89 @@ def _tf_per_pair(features: list[Features], left: np.ndarray) -> list[np.ndarray 
     return out
 
 
+# ---- chunk functions: run by the executor (in this process or on a Dask worker) -------------------
+# ``shared`` is (comparisons, features) for the whole frame, sent to each worker once.
+
+
+def _chunk_levels(pairs: tuple[np.ndarray, np.ndarray], shared: tuple) -> np.ndarray:
+    comparisons, features = shared
+    return comparison_matrix(comparisons, features, pairs[0], pairs[1])
+
+
+def _chunk_level_counts(pairs: tuple[np.ndarray, np.ndarray], shared: tuple) -> list[np.ndarray]:
+    return level_counts(_chunk_levels(pairs, shared), [c.n_levels for c in shared[0]])
+
+
+def _chunk_patterns(pairs: tuple[np.ndarray, np.ndarray], shared: tuple) -> tuple[np.ndarray, np.ndarray]:
+    patterns, counts, _ = pattern_counts(_chunk_levels(pairs, shared))
+    return patterns, counts
+
+
+def _chunk_candidates(pairs: tuple[np.ndarray, np.ndarray], shared: tuple) -> tuple[np.ndarray, ...]:
+    matrix = _chunk_levels(pairs, shared)
+    patterns, counts, _ = pattern_counts(matrix)
+    return matrix, patterns, counts
+
+
+def _chunk_scores(
+    item: tuple[np.ndarray, np.ndarray],
+    shared: tuple,
+    model: FellegiSunterModel,
+    thresholds: ThresholdSettings,
+) -> tuple[np.ndarray, ...]:
+    """(contributions, weight, probability, decision_code) of a chunk of (left, level matrix)."""
+    comparisons, features = shared
+    left, matrix = item
+    contributions = model.contributions(matrix, _tf_per_pair(features, left))
+    weight = (model.prior_weight + contributions.sum(axis=1, dtype=np.float64)).astype(np.float64)
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+    decision_code = np.where(
+        weight >= thresholds.match_weight, 0, np.where(weight >= thresholds.review_weight, 1, 2)
+    )
+    held = (decision_code == 0) & ~_meets_requirements(matrix, comparisons, thresholds.match_requires)
+    decision_code[held] = 1
+    return contributions, weight, probability, decision_code
+
+
+def _pair_chunks(
+    left: np.ndarray, right: np.ndarray, executor: Executor
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [
+        (left[a:b], right[a:b])
+        for a, b in chunk_bounds(len(left), executor.pairs_per_chunk, executor.partitions)
+    ]
+
+
 def train_model(
     std: pd.DataFrame,
     comparisons: list[Comparison],
     features: list[Features],
-    candidate_matrix: np.ndarray,
+    candidate_patterns: tuple[np.ndarray, np.ndarray],
     settings: MatchSettings,
     key_cache: dict | None = None,
+    *,
+    executor: Executor | None = None,
+    shared: object = None,
 ) -> FellegiSunterModel:
-    """Estimate u (random pairs), m (EM sessions on training blocks) and lambda (candidates)."""
+    """Estimate u (random pairs), m (EM sessions on training blocks) and lambda (the candidates'
+    distinct comparison patterns and their counts). ``shared``: ``executor.scatter((comparisons,
+    features))`` when the caller has it already."""
     em = settings.em
     rng = np.random.default_rng(em.seed)
     n = len(std)
     n_levels = [c.n_levels for c in comparisons]
     total_pairs = n * (n - 1) / 2
+    executor = executor or LocalExecutor()
+    shared = executor.scatter((comparisons, features)) if shared is None else shared
 
     rl, rr = random_pairs(n, int(min(em.u_sample_pairs, max(total_pairs, 1))), rng)
-    u = estimate_u(comparison_matrix(comparisons, features, rl, rr), n_levels, em.probability_floor)
+    counted = executor.map(_chunk_level_counts, _pair_chunks(rl, rr, executor), shared)
     del rl, rr
+    totals = [np.zeros(levels, dtype=np.int64) for levels in n_levels]
+    for part in counted:
+        for k, count in enumerate(part):
+            totals[k] += count
+    u = estimate_u_from_counts(totals, em.probability_floor)
 
     start = [default_m(k) for k in n_levels]
     estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
@@ -117,7 +192,8 @@ def train_model(
         active = [k for k, c in enumerate(comparisons) if c.name not in rule.not_estimated]
         session = {"rule": rule.name, "pairs": len(tl), "iterations": 0, "converged": False}
         if len(tl):
-            patterns, counts, _ = pattern_counts(comparison_matrix(comparisons, features, tl, tr))
+            parts = executor.map(_chunk_patterns, _pair_chunks(tl, tr, executor), shared)
+            patterns, counts = merge_pattern_counts(parts, len(comparisons))
             result = expectation_maximisation(
                 patterns,
                 counts,
@@ -155,7 +231,7 @@ def train_model(
             )
             m.append(start[k])
 
-    patterns, counts, _ = pattern_counts(candidate_matrix)
+    patterns, counts = candidate_patterns
     bayes = np.zeros(len(patterns))
     for k in range(len(comparisons)):
         w = np.log2(m[k]) - np.log2(u[k])
@@ -241,9 +317,15 @@ class ScoredPairs:
         return len(self.left)
 
 
-def score_records(std: pd.DataFrame, settings: MatchSettings | None = None) -> ScoredPairs:
-    """Block, compare, train (no labels) and score: every candidate pair with its weight and decision."""
+def score_records(
+    std: pd.DataFrame, settings: MatchSettings | None = None, *, executor: Executor | None = None
+) -> ScoredPairs:
+    """Block, compare, train (no labels) and score: every candidate pair with its weight and decision.
+
+    ``executor``: where the comparisons of chunks of pairs run (default: this process); the result is
+    the same with any executor."""
     settings = settings or load_settings()
+    executor = executor or LocalExecutor()
     _check_columns(std, settings)
     timer = _Timer()
     std = std.reset_index(drop=True)
@@ -256,21 +338,33 @@ def score_records(std: pd.DataFrame, settings: MatchSettings | None = None) -> S
 
     candidates = block_pairs(std, settings.blocking, keys)
     timer.lap("blocking")
-    matrix = comparison_matrix(comparisons, features, candidates.left, candidates.right)
+    # the features (term frequencies of the whole frame) go to every worker once
+    shared = executor.scatter((comparisons, features))
+    chunks = _pair_chunks(candidates.left, candidates.right, executor)
+    compared = executor.map(_chunk_candidates, chunks, shared)
+    matrix = _concatenate([part[0] for part in compared], np.int8, (0, len(comparisons)))
+    candidate_patterns = merge_pattern_counts([part[1:] for part in compared], len(comparisons))
+    del compared
     timer.lap("comparisons")
 
-    model = train_model(std, comparisons, features, matrix, settings, keys)
+    model = train_model(
+        std, comparisons, features, candidate_patterns, settings, keys, executor=executor, shared=shared
+    )
     timer.lap("training")
 
-    contributions = model.contributions(matrix, _tf_per_pair(features, candidates.left))
-    weight = (model.prior_weight + contributions.sum(axis=1, dtype=np.float64)).astype(np.float64)
-    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
     thresholds = settings.thresholds
-    decision_code = np.where(
-        weight >= thresholds.match_weight, 0, np.where(weight >= thresholds.review_weight, 1, 2)
-    )
-    held = (decision_code == 0) & ~_meets_requirements(matrix, comparisons, thresholds.match_requires)
-    decision_code[held] = 1
+    # a match_requires naming an unknown comparison or level fails here, even without candidate pairs
+    _meets_requirements(matrix[:0], comparisons, thresholds.match_requires)
+    items, start = [], 0
+    for left, _ in chunks:
+        items.append((left, matrix[start : start + len(left)]))
+        start += len(left)
+    scored = executor.map(_chunk_scores, items, shared, model, thresholds)
+    contributions = _concatenate([part[0] for part in scored], np.float32, (0, len(comparisons)))
+    weight = _concatenate([part[1] for part in scored], np.float64, (0,))
+    probability = _concatenate([part[2] for part in scored], np.float64, (0,))
+    decision_code = _concatenate([part[3] for part in scored], np.int64, (0,))
+    del scored, items
     timer.lap("scoring")
 
     stats: dict[str, object] = {
@@ -310,6 +404,12 @@ def score_records(std: pd.DataFrame, settings: MatchSettings | None = None) -> S
         stats=stats,
         model=model_dict,
     )
+
+
+def _concatenate(parts: list[np.ndarray], dtype: type, empty_shape: tuple[int, ...]) -> np.ndarray:
+    if not parts:
+        return np.zeros(empty_shape, dtype=dtype)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def cluster_scored(
@@ -390,12 +490,13 @@ def link_records(
     *,
     must_link: np.ndarray | None = None,
     cannot_link: np.ndarray | None = None,
+    executor: Executor | None = None,
 ) -> LinkageResult:
-    """Link the records of a standardised frame into persons: :func:`score_records` then
-    :func:`cluster_scored`.
+    """Link the records of a standardised frame into persons: :func:`score_records` (on ``executor``)
+    then :func:`cluster_scored`.
 
     ``must_link``/``cannot_link``: optional (k, 2) arrays of positional row numbers (steward decisions).
     """
     settings = settings or load_settings()
-    scored = score_records(std, settings)
+    scored = score_records(std, settings, executor=executor)
     return cluster_scored(std, scored, settings, must_link=must_link, cannot_link=cannot_link)

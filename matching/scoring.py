@@ -24,7 +24,10 @@ import numpy as np
 __all__ = [
     "FellegiSunterModel",
     "pattern_counts",
+    "merge_pattern_counts",
+    "level_counts",
     "estimate_u",
+    "estimate_u_from_counts",
     "expectation_maximisation",
     "estimate_lambda",
     "EMResult",
@@ -46,11 +49,42 @@ def pattern_counts(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return matrix[first], counts.astype(np.int64), inverse.astype(np.int64)
 
 
+def merge_pattern_counts(
+    parts: list[tuple[np.ndarray, np.ndarray]], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(patterns, counts) of several chunks' :func:`pattern_counts` merged: the same arrays (same
+    order: patterns sorted lexicographically) as :func:`pattern_counts` of the concatenated matrix."""
+    parts = [(p, c) for p, c in parts if len(c)]
+    if not parts:
+        return np.zeros((0, width), dtype=np.int8), np.zeros(0, dtype=np.int64)
+    if len(parts) == 1:
+        return parts[0][0], parts[0][1].astype(np.int64)
+    patterns = np.concatenate([p for p, _ in parts])
+    counts = np.concatenate([c for _, c in parts]).astype(np.int64)
+    distinct, _, inverse = pattern_counts(patterns)
+    merged = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(merged, inverse, counts)
+    return distinct, merged
+
+
+def level_counts(matrix: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
+    """How many rows of a level matrix have each level, per comparison (int64, summable over chunks)."""
+    return [
+        np.bincount(matrix[:, k], minlength=levels).astype(np.int64)[:levels]
+        for k, levels in enumerate(n_levels)
+    ]
+
+
 def estimate_u(matrix: np.ndarray, n_levels: list[int], floor: float) -> list[np.ndarray]:
     """u per comparison and level from the levels of random pairs (level 0, null, gets NaN)."""
+    return estimate_u_from_counts(level_counts(matrix, n_levels), floor)
+
+
+def estimate_u_from_counts(counts_per_comparison: list[np.ndarray], floor: float) -> list[np.ndarray]:
+    """u per comparison and level from :func:`level_counts` of random pairs (level 0, null, gets NaN)."""
     u = []
-    for k, levels in enumerate(n_levels):
-        counts = np.bincount(matrix[:, k], minlength=levels).astype(np.float64)[:levels]
+    for level_count in counts_per_comparison:
+        counts = level_count.astype(np.float64)
         observed = counts[1:]
         probs = (observed + 0.5) / (observed.sum() + 0.5 * len(observed))  # smoothed, never zero
         probs = np.maximum(probs, floor)

@@ -3,6 +3,12 @@
 Each field has its own module (``names``, ``nik``, ``dates``, ``phones``, ``addresses``); this one
 wires them together in dependency order (the NIK check needs the standardised birth date and sex).
 All work is vectorised and, for text fields, done once per distinct value.
+
+Partitioned: every standardiser works record by record (per distinct value), except one NIK check —
+a NIK equal to the KK number of *another* record of the frame (``kk_like``) — so chunks of records are
+standardised independently by an :class:`~matching.executors.Executor` (in this process or on a Dask
+cluster) and that check is completed over the whole frame afterwards. Any chunking gives the frame
+the unpartitioned run gives.
 """
 
 from __future__ import annotations
@@ -10,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
 from matching.addresses import standardise_addresses
 from matching.dates import parse_dates
+from matching.executors import Executor, LocalExecutor, chunk_bounds
 from matching.names import standardise_names
-from matching.nik import standardise_nik
+from matching.nik import clean_nik_text, standardise_nik
 from matching.phones import standardise_phone
 from matching.text import arrow_text, from_arrow, on_distinct, replace_many
 
@@ -85,11 +93,8 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(frame.index), index=frame.index, dtype=object)
 
 
-def standardise_records(frame: pd.DataFrame, *, today: dt.date | None = None) -> pd.DataFrame:
-    """Return a copy of ``frame`` (same index and order, original columns kept) with the
-    :data:`STANDARDISED_COLUMNS` added (replacing any earlier standardised columns)."""
-    today = today or dt.date.today()
-    out = frame.drop(columns=[c for c in STANDARDISED_COLUMNS if c in frame]).copy()
+def _standardised_columns(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """The :data:`STANDARDISED_COLUMNS` of a frame (or of a chunk of it), on its index."""
     birth_date = parse_dates(_column(frame, "birth_date"), today=today)
     sex = standardise_sex(_column(frame, "sex"))
     kk = frame.get("kk_number")
@@ -107,6 +112,65 @@ def standardise_records(frame: pd.DataFrame, *, today: dt.date | None = None) ->
         ],
         axis=1,
     )
+    return added[list(STANDARDISED_COLUMNS)]
+
+
+_NIK_COLUMNS = ("nik_std", "nik_valid", "nik_issue", "nik_birth_date", "nik_sex", "nik_agrees")
+
+
+def _kk_like_across_chunks(frame: pd.DataFrame, added: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Complete the one frame-wide NIK check after a chunked run: a NIK still valid that equals the KK
+    number of a record in another chunk is decided again by :func:`standardise_nik` itself, on a small
+    frame of those records plus one record holding each such KK number (the check only asks whether
+    the NIK is among the frame's KK numbers)."""
+    kk = frame.get("kk_number")
+    if kk is None:
+        return added
+    kk_digits, _ = clean_nik_text(kk)
+    kk_values = kk_digits.to_numpy(dtype=object)
+    known = pd.notna(kk_values)
+    valid = added["nik_valid"].to_numpy(dtype=bool)
+    nik_values = added["nik_std"].to_numpy(dtype=object)
+    suspects = np.flatnonzero(valid & pd.Series(nik_values).isin(set(kk_values[known])).to_numpy())
+    if len(suspects) == 0:
+        return added
+    wanted = set(nik_values[suspects])
+    holders = pd.Series(np.flatnonzero(known))
+    holders = holders[pd.Series(kk_values[known]).isin(wanted).to_numpy()]
+    holders = holders[~pd.Series(kk_values[holders.to_numpy()]).duplicated().to_numpy()].to_numpy()
+    blank = [None] * len(holders)
+    rows = np.concatenate([suspects, holders])
+    redo = standardise_nik(
+        pd.Series([*_column(frame, "nik").to_numpy(dtype=object)[suspects], *blank], dtype=object),
+        pd.Series([*added["birth_date_std"].to_numpy(dtype=object)[suspects], *blank], dtype=object),
+        pd.Series([*added["sex_std"].to_numpy(dtype=object)[suspects], *blank], dtype=object),
+        pd.Series(kk.to_numpy(dtype=object)[rows], dtype=object),
+        today=today,
+    ).iloc[: len(suspects)]
+    added = added.copy()
+    for column in _NIK_COLUMNS:
+        added.iloc[suspects, added.columns.get_loc(column)] = redo[column].array
+    return added
+
+
+def standardise_records(
+    frame: pd.DataFrame, *, today: dt.date | None = None, executor: Executor | None = None
+) -> pd.DataFrame:
+    """Return a copy of ``frame`` (same index and order, original columns kept) with the
+    :data:`STANDARDISED_COLUMNS` added (replacing any earlier standardised columns).
+
+    ``executor``: where chunks of records are standardised (default: this process); the result is the
+    same with any executor."""
+    today = today or dt.date.today()
+    executor = executor or LocalExecutor()
+    out = frame.drop(columns=[c for c in STANDARDISED_COLUMNS if c in frame]).copy()
+    bounds = chunk_bounds(len(frame), executor.records_per_chunk, executor.partitions)
+    if len(bounds) <= 1:
+        added = _standardised_columns(frame, today)
+    else:
+        chunks = [frame.iloc[start:stop] for start, stop in bounds]
+        added = pd.concat(executor.map(_standardised_columns, chunks, today))
+        added = _kk_like_across_chunks(frame, added, today)
     log.info(
         "standardised %d records: %d valid NIKs, %d birth dates, %d phones, %d kelurahan codes",
         len(frame),

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from pipelines.commands import fail, pseudonymiser_option, with_registry
-from pipelines.settings import SOURCE_CHOICES, RegistrySettings
+from pipelines.settings import EXECUTOR_CHOICES, SOURCE_CHOICES, RegistrySettings
 
 __all__ = ["main"]
 
@@ -33,14 +33,17 @@ def _quiet_third_parties() -> None:
 class _UserErrorTracebackFilter(logging.Filter):
     """Drops the traceback from Prefect's failure logs when the error is one a user can act on.
 
-    The message (which names the source, file and column, never a personal value) is kept.
+    The message (which names the source, file and column, never a personal value) is kept. A registry
+    database that went away (``DATABASE_ERRORS``) is one too: the command ends with one line saying so.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         from connectors.errors import RegistryError
         from matching.errors import MatchingError
+        from pipelines.commands import DATABASE_ERRORS
 
-        if record.exc_info and isinstance(record.exc_info[1], RegistryError | MatchingError):
+        hidden = (RegistryError, MatchingError, *DATABASE_ERRORS)
+        if record.exc_info and isinstance(record.exc_info[1], hidden):
             record.exc_info = None
             record.exc_text = None
         return True
@@ -54,9 +57,20 @@ def _hide_user_error_tracebacks() -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    envvar="REGISTRY_LOG_LEVEL",
+    help="Level of the log lines (default INFO for the registry's own, Prefect's setting for Prefect's); "
+    "also REGISTRY_LOG_LEVEL. They carry counts and ids only, at any level.",
+)
+def main(log_level: str | None) -> None:
     """Unified Registry (Registri Terpadu): link three agencies' participant lists into one registry."""
     _quiet_third_parties()
+    if log_level:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level.upper())  # read when Prefect is imported
+        for name in _OUR_LOGGERS.split(","):
+            logging.getLogger(name).setLevel(log_level.upper())
 
 
 def _run_options(function):  # type: ignore[no-untyped-def]
@@ -88,6 +102,16 @@ def _run_options(function):  # type: ignore[no-untyped-def]
 @click.option("--full", is_flag=True, help="Force a full rebuild (default: incremental).")
 @click.option("--dry-run", is_flag=True, help="Do everything but publish; report what would change.")
 @click.option("--threshold", type=float, help="Match weight threshold, instead of the preset's.")
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTOR_CHOICES),
+    help="Where standardisation and matching run: local (default) or dask (a dask.distributed cluster).",
+)
+@click.option(
+    "--dask-address",
+    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask; without it, dask "
+    "starts a temporary local cluster).",
+)
 def run(
     config: Path | None,
     db: str | None,
@@ -97,10 +121,16 @@ def run(
     full: bool,
     dry_run: bool,
     threshold: float | None,
+    executor: str | None,
+    dask_address: str | None,
 ) -> None:
     """Run the sync once, locally (no Prefect server needed)."""
     from connectors.errors import RegistryError
     from matching.errors import MatchingError
+    from pipelines.commands import DATABASE_ERRORS, database_unavailable
+
+    if executor == "local" and dask_address:
+        fail("--dask-address needs --executor dask (or no --executor)")
 
     defaults = RegistrySettings()
     config = config or defaults.config
@@ -121,9 +151,13 @@ def run(
                 threshold=threshold,
                 report_dir=str(report_dir),
                 match_settings=str(match_settings) if match_settings else None,
+                executor=executor,
+                dask_address=dask_address,
             )
     except (RegistryError, MatchingError) as error:
         fail(str(error))
+    except DATABASE_ERRORS as error:  # the registry database went away during the run
+        fail(database_unavailable(db, error))
     _print_counts(result, db)
 
 

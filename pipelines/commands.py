@@ -15,7 +15,10 @@ from pipelines.settings import RegistrySettings
 if TYPE_CHECKING:
     from store.pseudonyms import Pseudonymiser
 
-__all__ = ["fail", "pseudonymiser_option", "with_registry"]
+__all__ = ["DATABASE_ERRORS", "database_unavailable", "fail", "pseudonymiser_option", "with_registry"]
+
+#: Errors of a registry database that went away or cannot be reached (not errors of the SQL itself).
+DATABASE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 T = TypeVar("T")
 
@@ -24,6 +27,15 @@ def fail(message: str) -> None:
     """End the command with one line on stderr and exit status 2 (never a traceback)."""
     click.echo(f"registry: error: {message}", err=True)
     sys.exit(2)
+
+
+def database_unavailable(url: str, error: sa.exc.DBAPIError) -> str:
+    """One line for a registry database that went away: the URL without password, the driver's first
+    line (never the SQL statement or its parameters, which can hold personal data)."""
+    from store import redact_url
+
+    reason = str(error.orig if error.orig is not None else type(error).__name__).strip()
+    return f"registry database unavailable: {redact_url(url)}: {reason.splitlines()[0] if reason else '?'}"
 
 
 def with_registry(db: str | None, action: Callable[[sa.Engine], T]) -> T:
@@ -42,6 +54,8 @@ def with_registry(db: str | None, action: Callable[[sa.Engine], T]) -> T:
         fail(str(error))
     except OSError as error:
         fail(f"{error.filename or ''}: {error.strerror}")
+    except DATABASE_ERRORS as error:
+        fail(database_unavailable(url, error))
     raise AssertionError("unreachable")  # fail() exits
 
 

@@ -40,12 +40,14 @@ from matching import (
     score_records,
     standardise_records,
 )
+from matching.executors import open_executor
 from pipelines import artifacts, stages
-from pipelines.increments import Increment, plan_increment
+from pipelines.increments import Increment, keep_previous_decisions, plan_increment, read_live_records
 from pipelines.progress import StageClock
-from pipelines.settings import RegistrySettings, SourceName
+from pipelines.settings import ExecutorName, RegistrySettings, SourceName
 from reporting import ReportInputs, data_docs_dir, write_report
 from store import PublishSummary, RunOutcome, open_registry, publish_run
+from store.held import count_persons
 from store.lock import acquire_lock, release_lock
 from store.reviews import decisions_since_last_run, steward_constraints
 
@@ -55,6 +57,8 @@ _DEFAULTS = RegistrySettings.model_fields
 #: The project's packages: their INFO lines (counts and ids only) belong in the flow run's log.
 _OUR_LOGGERS = ("connectors", "expectations", "matching", "pipelines", "reporting", "store")
 _options: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+#: Tasks timed out with the stage they run in (set in ``_configured``), not with a timeout of their own.
+_SHARED_TIMEOUT = frozenset({"diff", "read-registry"})
 
 
 def retry_transient(_task: Task[..., Any], _task_run: TaskRun, state: State[Any]) -> bool:
@@ -79,8 +83,15 @@ def ingest(source: SourceConfig) -> SourceBatch:
 
 
 @task(task_run_name="validate-{batch.source}", **_options)
-def validate(batch: SourceBatch, docs_dir: Path | None = None) -> stages.ValidatedSource:
-    return stages.validate_batch(batch, data_docs_dir=docs_dir)
+def validate(
+    batch: SourceBatch, docs_dir: Path | None = None, known: pd.DataFrame | None = None
+) -> stages.ValidatedSource:
+    return stages.validate_batch(batch, data_docs_dir=docs_dir, known=known)
+
+
+@task(name="read-registry", **_options)
+def read_registry_records(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
+    return read_live_records(engine, sources)
 
 
 @task(**_options)
@@ -89,18 +100,33 @@ def hold(engine: sa.Engine, held: tuple[SourceConfig, ...]) -> stages.RegistrySn
 
 
 @task(**_options)
-def diff(engine: sa.Engine, records: pd.DataFrame, settings: MatchSettings) -> Increment:
-    return plan_increment(engine, records, settings)
+def diff(
+    engine: sa.Engine,
+    records: pd.DataFrame,
+    settings: MatchSettings,
+    held: pd.DataFrame | None = None,
+    hashes: np.ndarray | None = None,
+) -> Increment:
+    return plan_increment(engine, records, settings, held=held, hashes=hashes)
 
 
 @task(**_options)
-def standardise(records: pd.DataFrame) -> pd.DataFrame:
-    return standardise_records(records)
+def standardise(
+    records: pd.DataFrame, executor: ExecutorName = "local", dask_address: str | None = None
+) -> pd.DataFrame:
+    with open_executor(executor, dask_address) as run_on:
+        return standardise_records(records, executor=run_on)
 
 
 @task(**_options)
-def match(records: pd.DataFrame, settings: MatchSettings) -> ScoredPairs:
-    return score_records(records, settings)
+def match(
+    records: pd.DataFrame,
+    settings: MatchSettings,
+    executor: ExecutorName = "local",
+    dask_address: str | None = None,
+) -> ScoredPairs:
+    with open_executor(executor, dask_address) as run_on:
+        return score_records(records, settings, executor=run_on)
 
 
 @task(**_options)
@@ -155,6 +181,7 @@ def _configured(options: RegistrySettings) -> dict[str, Task[..., Any]]:
             retry_delay_seconds=exponential_backoff(options.retry_delay)(options.source_retries),
         ),
         "validate": validate,
+        "read-registry": read_registry_records.with_options(timeout_seconds=options.timeout("validate")),
         "hold": hold,
         "diff": diff.with_options(timeout_seconds=options.timeout("standardise")),
         "standardise": standardise,
@@ -164,7 +191,7 @@ def _configured(options: RegistrySettings) -> dict[str, Task[..., Any]]:
         "report": report,
     }
     return {
-        stage: item if stage == "diff" else item.with_options(timeout_seconds=options.timeout(stage))
+        stage: item if stage in _SHARED_TIMEOUT else item.with_options(timeout_seconds=options.timeout(stage))
         for stage, item in tasks.items()
     }
 
@@ -179,6 +206,8 @@ def sync(
     threshold: float | None = None,
     report_dir: str = str(_DEFAULTS["report_dir"].default),
     match_settings: str | None = None,
+    executor: ExecutorName | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, object]:
     """Read the agencies' drop named by ``config`` and publish the linked registry into ``db``.
 
@@ -192,10 +221,17 @@ def sync(
         threshold: Match weight threshold, instead of the one in the match settings.
         report_dir: Folder for the run's HTML report (dry runs write into its dry-run/ folder).
         match_settings: Matching preset YAML (default: the shipped preset).
+        executor: Where standardisation and matching run: local (this process) or dask (a dask.distributed
+            cluster); default REGISTRY_EXECUTOR, else local. Same links either way.
+        dask_address: The Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies executor dask); default
+            REGISTRY_DASK_ADDRESS. With dask and no address, a temporary LocalCluster on this machine.
     """
     logger = get_run_logger()
     _surface_our_logs()
-    tasks = _configured(RegistrySettings())
+    options = RegistrySettings()
+    tasks = _configured(options)
+    executor = executor or ("dask" if dask_address else options.executor)
+    dask_address = dask_address or (options.dask_address if executor == "dask" else None)
     clock = StageClock()
     run_id, started_at = stages.new_run_id(), datetime.now(UTC)
     settings = stages.match_settings(match_settings, threshold)
@@ -209,39 +245,60 @@ def sync(
     except BaseException:
         engine.dispose()
         raise
+    failed = False
     try:
         with clock.stage("ingest", total=len(plan.refresh)) as advance:
             batches = [advance(tasks["ingest"](source)) for source in plan.refresh]
+        # incremental: only the persons that new, changed and vanished records touch are decided again
+        # (a steward decision since the last run can touch any person: then every person is)
+        incremental = (
+            not full and not plan.held and count_persons(engine) > 0 and not decisions_since_last_run(engine)
+        )
+        known = (
+            tasks["read-registry"](quote(engine), [source.name for source in plan.refresh])
+            if incremental
+            else None
+        )
         with clock.stage("validate", total=len(batches)) as advance:
-            # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it
+            # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it;
+            # an incremental run validates the rows that are new or changed since the registry had them
             report_folder = Path(report_dir) / "dry-run" if dry_run else Path(report_dir)
             validated = [
-                advance(tasks["validate"](batch, data_docs_dir(report_folder, run_id, batch.source)))
+                advance(
+                    tasks["validate"](batch, data_docs_dir(report_folder, run_id, batch.source), quote(known))
+                )
                 for batch in batches
             ]
         with clock.stage("hold"):
             snapshot = tasks["hold"](engine, plan.held)
         sources = stages.in_drop_order(drop, [*validated, *snapshot.held])
-        # a steward decision since the last run can touch any person: decide every person again
-        incremental = (
-            not full and not plan.held and snapshot.persons > 0 and not decisions_since_last_run(engine)
-        )
         with clock.stage("standardise"):
             increment = None
             combined = stages.combine_records(sources)
+            hashes = stages.combine_hashes(sources)
             if incremental:
-                # quote: Prefect must not walk the engine, the frame or the settings model
-                increment = tasks["diff"](quote(engine), quote(combined), quote(settings))
-                combined = increment.records
-            records = tasks["standardise"](quote(combined))
+                # quote: Prefect must not walk the engine, the frames or the settings model
+                increment = tasks["diff"](
+                    quote(engine),
+                    quote(combined),
+                    quote(settings),
+                    quote(known),
+                    quote(hashes),
+                )
+                combined, hashes = increment.records, increment.content_hashes
+            records = tasks["standardise"](quote(combined), executor, dask_address)
         # quote: Prefect must not walk the settings model or the scored arrays
         with clock.stage("match"):
-            scored = tasks["match"](records, quote(settings)) if len(records) else None
+            scored = (
+                tasks["match"](records, quote(settings), executor, dask_address) if len(records) else None
+            )
         with clock.stage("cluster"):
             # the stewards' decisions (store.reviews) override the model: must-link / cannot-link
             must_link, cannot_link = steward_constraints(engine, records)
             if increment is not None:
                 must_link = stages.combine_links(must_link, increment.must_link)
+                if scored is not None:
+                    scored = keep_previous_decisions(scored, increment, settings)
             linkage = (
                 tasks["cluster"](
                     records, quote(scored), quote(settings), quote(must_link), quote(cannot_link)
@@ -267,17 +324,27 @@ def sync(
                 "incremental": increment is not None,
             },
             increment=increment,
+            content_hashes=hashes,
         )
         with clock.stage("publish"):
             summary = tasks["publish"](engine, outcome, dry_run)
         # an incremental run's records are not the whole registry: count the persons it now holds
         overlap = stages.registry_overlap(engine) if increment is not None and not dry_run else None
     except BaseException:
+        failed = True
         logger.error("run %s failed: nothing was published, the registry is as it was", run_id)
         raise
     finally:
-        release_lock(engine, run_id)
-        engine.dispose()
+        try:
+            release_lock(engine, run_id)
+        except sa.exc.SQLAlchemyError as error:
+            # the registry went away: the run's own error (if any) is the one to report; a lock left by
+            # a dead run is taken over by the next run on this host
+            logger.error("run %s could not give the registry lock back (%s)", run_id, type(error).__name__)
+            if not failed:
+                raise
+        finally:
+            engine.dispose()
     inputs = stages.report_inputs(
         outcome=outcome,
         summary=summary,

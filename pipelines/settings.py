@@ -8,12 +8,16 @@ from typing import Literal, get_args
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["SOURCE_CHOICES", "STAGES", "RegistrySettings", "SourceName"]
+__all__ = ["EXECUTOR_CHOICES", "SOURCE_CHOICES", "STAGES", "ExecutorName", "RegistrySettings", "SourceName"]
 
 #: A source the sync can be told to refresh alone (``only``): ``connectors.schema.SOURCE_NAMES``, spelled
 #: out here so that the CLI's help and the Prefect UI's form list them without importing the connectors.
 SourceName = Literal["bpjs_kesehatan", "bpjs_ketenagakerjaan", "penduduk_depok"]
 SOURCE_CHOICES: tuple[str, ...] = get_args(SourceName)
+
+#: Where standardisation and matching run (``matching.executors``; spelled out here for the same reason).
+ExecutorName = Literal["local", "dask"]
+EXECUTOR_CHOICES: tuple[str, ...] = get_args(ExecutorName)
 
 #: The stages that run as Prefect tasks, in flow order (each has a ``<stage>_timeout`` setting).
 STAGES: tuple[str, ...] = (
@@ -36,6 +40,12 @@ class RegistrySettings(BaseSettings):
     db: str = "sqlite:///registry.db"
     report_dir: Path = Path("reports")
     match_settings: Path | None = None
+
+    # Where standardisation and matching run: "local" (this process) or "dask" (a dask.distributed
+    # cluster: the scheduler at dask_address, e.g. tcp://10.0.0.5:8786, or a temporary LocalCluster on
+    # this machine when no address is given). Same links either way.
+    executor: ExecutorName = "local"
+    dask_address: str | None = None
 
     # Reading a source: transient errors (file not there yet, server unreachable) are retried with
     # exponential backoff: retry_delay, 2 x retry_delay, 4 x retry_delay, ...

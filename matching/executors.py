@@ -1,0 +1,199 @@
+"""Where the partitioned work of matching runs: in this process, or on a ``dask.distributed`` cluster.
+
+The matching core splits its two heavy stages into independent chunks: standardisation into chunks of
+records, comparison and scoring into chunks of record pairs. An executor maps a plain function over
+those chunks; the global steps between them (blocking, term frequencies, EM on the merged pattern
+counts, clustering) stay in the calling process. Both executors run the *same* chunk functions on the
+*same* chunks, so a run gives the same links whichever executor it used.
+
+* :class:`LocalExecutor` — a loop in this process (the default).
+* :class:`DaskExecutor` — ``distributed.Client``: an existing scheduler (``tcp://host:8786``) or, with
+  no address, a temporary ``LocalCluster`` on this machine. Data every chunk needs (the per-record
+  comparison features) is scattered to the workers once; the chunks are scattered and mapped with
+  ``client.submit``; results come back in chunk order.
+
+Use :func:`open_executor` (a context manager) to get one by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from matching.errors import MatchSettingsError
+
+__all__ = [
+    "EXECUTOR_NAMES",
+    "DaskExecutor",
+    "Executor",
+    "ExecutorName",
+    "LocalExecutor",
+    "chunk_bounds",
+    "open_executor",
+]
+
+log = logging.getLogger(__name__)
+_DASK_LOGGER = logging.getLogger("distributed")
+
+ExecutorName = Literal["local", "dask"]
+EXECUTOR_NAMES: tuple[str, ...] = ("local", "dask")
+
+#: Records per standardisation chunk, and record pairs per comparison chunk (both bound the memory one
+#: chunk takes; the results do not depend on them).
+RECORDS_PER_CHUNK = 250_000
+PAIRS_PER_CHUNK = 500_000
+
+
+def chunk_bounds(total: int, per_chunk: int, min_chunks: int = 1) -> list[tuple[int, int]]:
+    """``[start, stop)`` bounds cutting ``range(total)`` into near-equal consecutive chunks of at most
+    ``per_chunk`` items, and into at least ``min_chunks`` of them when there are that many items."""
+    if total <= 0:
+        return []
+    count = max(math.ceil(total / max(per_chunk, 1)), min(max(min_chunks, 1), total))
+    edges = [total * i // count for i in range(count + 1)]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+class Executor:
+    """Maps a function over chunks. ``partitions``: how many chunks keep every worker busy."""
+
+    name: str = "executor"
+    records_per_chunk: int = RECORDS_PER_CHUNK
+    pairs_per_chunk: int = PAIRS_PER_CHUNK
+
+    @property
+    def partitions(self) -> int:
+        return 1
+
+    def scatter(self, value: Any) -> Any:
+        """A handle to ``value`` for :meth:`map`'s ``shared`` arguments (sent to each worker once)."""
+        return value
+
+    def map(self, function: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Any]:
+        """``[function(item, *shared) for item in items]``, in order."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the executor holds (a no-op for the local one)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LocalExecutor(Executor):
+    """Runs every chunk in this process, one after the other."""
+
+    name = "local"
+
+    def __init__(self, *, records_per_chunk: int = RECORDS_PER_CHUNK, pairs_per_chunk: int = PAIRS_PER_CHUNK):
+        self.records_per_chunk = records_per_chunk
+        self.pairs_per_chunk = pairs_per_chunk
+
+    def map(self, function: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Any]:
+        return [function(item, *shared) for item in items]
+
+
+class DaskExecutor(Executor):
+    """Runs the chunks on a ``dask.distributed`` cluster.
+
+    ``address``: the scheduler (``tcp://host:8786``); without one, a ``LocalCluster`` of worker
+    processes on this machine is started and closed with the executor. ``client``: use an existing
+    ``distributed.Client`` instead (not closed by :meth:`close`). Every worker needs this project
+    installed (the chunk functions are imported there by name).
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        client: Any = None,
+        n_workers: int | None = None,
+        records_per_chunk: int = RECORDS_PER_CHUNK,
+        pairs_per_chunk: int = PAIRS_PER_CHUNK,
+        timeout: float = 30.0,
+    ) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        self.records_per_chunk = records_per_chunk
+        self.pairs_per_chunk = pairs_per_chunk
+        self._cluster = None
+        self._quieted: int | None = None
+        self._owns_client = client is None
+        if client is not None:
+            self.client = client
+        elif address:
+            try:
+                self.client = Client(address, timeout=timeout, set_as_default=False)
+            except (OSError, TimeoutError) as error:
+                raise MatchSettingsError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        else:
+            # the temporary cluster's scheduler and nannies log into this process: warnings only
+            self._quieted = _DASK_LOGGER.level
+            _DASK_LOGGER.setLevel(logging.WARNING)
+            try:
+                with dask.config.set({"logging.distributed": "warning"}):  # the worker processes too
+                    self._cluster = LocalCluster(
+                        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                    )
+                self.client = Client(self._cluster, set_as_default=False)
+            except BaseException:
+                self.close()
+                raise
+        log.info(
+            "dask executor: scheduler %s, %d worker threads", self.client.scheduler.address, self.partitions
+        )
+
+    @property
+    def partitions(self) -> int:
+        return max(sum(self.client.nthreads().values()), 1)
+
+    def scatter(self, value: Any) -> Any:
+        # in a list: a tuple or dict would be scattered item by item
+        [future] = self.client.scatter([value], broadcast=True, hash=False)
+        return future
+
+    def map(self, function: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Any]:
+        if not items:
+            return []
+        # chunks go to the cluster as data (scatter), not inside the task graph
+        chunks = self.client.scatter(list(items), hash=False)
+        futures = [self.client.submit(function, chunk, *shared, pure=False) for chunk in chunks]
+        try:
+            return self.client.gather(futures)
+        finally:
+            del futures, chunks
+
+    def close(self) -> None:
+        if self._owns_client and getattr(self, "client", None) is not None:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        if self._quieted is not None:
+            _DASK_LOGGER.setLevel(self._quieted)
+
+
+@contextmanager
+def open_executor(
+    name: str | None = "local", address: str | None = None, **options: Any
+) -> Iterator[Executor]:
+    """The executor called ``name`` (``local`` or ``dask``; ``address``: the Dask scheduler), closed on
+    exit. An address without ``dask`` is refused, so a typo never silently runs everything locally."""
+    name = (name or "local").lower()
+    if name not in EXECUTOR_NAMES:
+        raise MatchSettingsError(f"unknown executor {name!r}; choose one of {', '.join(EXECUTOR_NAMES)}")
+    if name == "local" and address:
+        raise MatchSettingsError("a Dask scheduler address needs the dask executor (--executor dask)")
+    executor: Executor = DaskExecutor(address, **options) if name == "dask" else LocalExecutor(**options)
+    try:
+        yield executor
+    finally:
+        executor.close()
