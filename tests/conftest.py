@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -47,13 +48,50 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A SQLAlchemy URL of a PostgreSQL server's maintenance database, for the whole session."""
-    url = os.environ.get("REGISTRY_TEST_POSTGRES_URL")
-    if url:
-        yield url
-        return
+@dataclass
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on loopback: ``url`` names its maintenance database.
+
+    ``stop()`` stops it at once (``-m immediate``: like a crash or a pulled plug); ``start()`` starts it
+    again on the same port and data; ``remove()`` stops it and deletes its files.
+    """
+
+    bindir: str
+    home: str
+    port: int
+    as_postgres: list[str]
+
+    @property
+    def data(self) -> str:
+        return os.path.join(self.home, "data")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def pg_ctl(self, *arguments: str) -> list[str]:
+        return [*self.as_postgres, f"{self.bindir}/pg_ctl", "-D", self.data, *arguments]
+
+    def start(self) -> None:
+        sockets = os.path.join(self.home, "sockets")
+        options = f"-p {self.port} -k {sockets} -c listen_addresses=127.0.0.1"
+        options += " -c fsync=off -c full_page_writes=off"
+        log = os.path.join(self.home, "server.log")
+        subprocess.run(self.pg_ctl("-o", options, "-l", log, "-w", "start"), check=True, capture_output=True)
+
+    def stop_command(self) -> list[str]:
+        return self.pg_ctl("-m", "immediate", "-w", "stop")
+
+    def stop(self) -> None:
+        subprocess.run(self.stop_command(), capture_output=True)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def start_postgres_cluster() -> PostgresCluster:
+    """initdb and start a new throwaway cluster from the machine's PostgreSQL binaries (fails if none)."""
     bindir = _postgres_bindir()
     if bindir is None:
         pytest.fail("PostgreSQL server binaries not found: install postgresql (.ci/run does) or set "
@@ -66,19 +104,35 @@ def postgres_server():
         shutil.chown(home, "postgres")
         shutil.chown(sockets, "postgres")
         as_postgres = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
     subprocess.run([*as_postgres, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres",
                     "--no-sync", "-E", "UTF8"], check=True, capture_output=True)  # fmt: skip
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    log = os.path.join(home, "server.log")
-    subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "start"],
-                   check=True, capture_output=True)  # fmt: skip
+    cluster = PostgresCluster(bindir, home, _free_port(), as_postgres)
+    cluster.start()
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A SQLAlchemy URL of a PostgreSQL server's maintenance database, for the whole session."""
+    url = os.environ.get("REGISTRY_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    cluster = start_postgres_cluster()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield cluster.url
     finally:
-        subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                       capture_output=True)  # fmt: skip
-        shutil.rmtree(home, ignore_errors=True)
+        cluster.remove()
+
+
+@pytest.fixture
+def throwaway_postgres():
+    """A PostgreSQL cluster of one test's own, which it may stop and start (removed afterwards)."""
+    cluster = start_postgres_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
 
 
 @pytest.fixture
