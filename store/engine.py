@@ -90,4 +90,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # a publish writes hundreds of thousands of rows and their indexes in one transaction
+    cursor.execute("PRAGMA cache_size=-262144")  # KiB: 256 MiB of page cache
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()

@@ -194,15 +194,15 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
             _delete_pairs_of(connection, records[_KEYS])
         _delete_tombstones_of(connection, records[_KEYS])
         _step("cleared")
-        _insert(connection, SourceRecord, _record_rows(records, outcome.run_id))
+        _insert_frame(connection, SourceRecord, _record_rows(records, outcome.run_id))
         _step("records")
-        _insert(connection, Person, persons.to_dict("records"))
+        _insert_frame(connection, Person, persons)
         _step("persons")
         connection.execute(
             sa.delete(QuarantineEntry).where(QuarantineEntry.source.in_(list(outcome.rows_read)))
         )
-        _insert(connection, QuarantineEntry, _quarantine_rows(outcome.quarantine, outcome.run_id))
-        _insert(connection, MatchPair, _pair_rows(outcome.pairs, outcome.run_id))
+        _insert_frame(connection, QuarantineEntry, _quarantine_rows(outcome.quarantine, outcome.run_id))
+        _insert_frame(connection, MatchPair, _pair_rows(outcome.pairs, outcome.run_id))
         _write_history(connection, changes, outcome.run_id)
         _set_next_number(connection, next_number)
         _step("history")
@@ -400,23 +400,46 @@ def _insert(connection: sa.Connection, model: type, rows: Iterable[dict] | list[
         connection.execute(sa.insert(table), rows[start : start + _BATCH])
 
 
-def _clean(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with Python ``None`` for every missing value (SQL NULL)."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+def _insert_frame(connection: sa.Connection, model: type, frame: pd.DataFrame) -> None:
+    """Insert ``frame``'s rows (columns named as the table's; missing values become NULL) in bulk:
+    ``COPY`` on PostgreSQL, one prepared statement over large batches of tuples on SQLite."""
+    if frame.empty:
+        return
+    table = model.__table__
+    unknown = set(frame.columns) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
+    rows = list(frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None))
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(str(column)) for column in frame.columns)
+    target = f"{quote(table.name)} ({names})"
+    driver = connection.dialect.driver
+    if connection.dialect.name == "postgresql" and driver == "psycopg":
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+    elif connection.dialect.name == "sqlite":
+        statement = f"INSERT INTO {target} VALUES ({', '.join('?' * len(frame.columns))})"
+        for start in range(0, len(rows), _BATCH):
+            connection.exec_driver_sql(statement, rows[start : start + _BATCH])
+    else:
+        _insert(connection, model, [dict(zip(frame.columns, row, strict=True)) for row in rows])
 
 
-def _record_rows(records: pd.DataFrame, run_id: str) -> list[dict]:
+def _record_rows(records: pd.DataFrame, run_id: str) -> pd.DataFrame:
     columns = ["source", "record_id", "registry_id", "source_row", "content_hash", "first_seen_run"]
     columns += [*RAW_FIELDS, *STANDARD_FIELDS]
-    frame = records.loc[:, columns].assign(run_id=run_id, source_row=records["source_row"].astype("int64"))
-    return _clean(frame)
+    return records.loc[:, columns].assign(run_id=run_id, source_row=records["source_row"].astype("int64"))
 
 
-def _quarantine_rows(quarantine: pd.DataFrame, run_id: str) -> list[dict]:
-    frame = quarantine.loc[:, ["source", "record_id", "source_row", "reason"]].assign(run_id=run_id)
-    return _clean(frame)
+def _quarantine_rows(quarantine: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    return quarantine.loc[:, ["source", "record_id", "source_row", "reason"]].assign(run_id=run_id)
 
 
-def _pair_rows(pairs: pd.DataFrame, run_id: str) -> list[dict]:
+def _pair_rows(pairs: pd.DataFrame, run_id: str) -> pd.DataFrame:
     columns = ["source_l", "record_id_l", "source_r", "record_id_r", "weight", "probability", "decision"]
-    return _clean(pairs.loc[:, columns].assign(run_id=run_id))
+    return pairs.loc[:, columns].assign(run_id=run_id)
