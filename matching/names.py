@@ -19,6 +19,7 @@ token. Everything runs once per distinct name with vectorised ``.str`` operation
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
 import numpy as np
@@ -244,14 +245,50 @@ def _ascii_upper(values: pd.Series) -> pa.Array:
     return pc.utf8_trim_whitespace(array)
 
 
-def _fold(array: pa.Array) -> pa.Array:
-    key = replace_many(array, [(r"['`]", ""), (r"[^A-Z]", " "), (r"\s+", " ")])
-    key = pc.utf8_trim_whitespace(key)
-    spaced = pc.match_substring_regex(key, r"^(?:[A-Z] ){2,}[A-Z]$")  # "D O D I" typed letter by letter
+#: "D O D I" typed letter by letter: three or more single letters and nothing else.
+_SPACED = r"^(?:[A-Z] ){2,}[A-Z]$"
+_CLEAN = ((r"['`]", ""), (r"[^A-Z ]", " "), (r" {2,}", " "))
+_TOKENS = ((_MUHAMMAD, "MUHAMMAD"), *_TOKEN_ABBREVIATIONS)
+_FINAL = ((r"Y+\b", "I"), *((f"{c}{c}+", c) for c in string.ascii_uppercase))
+#: What one fold pass can rewrite: the union of its rules' patterns. A key matching none of them is a
+#: fixed point of the pass, so only keys that match are folded again.
+_UNSETTLED = "|".join(
+    [p for p, _ in (*_CLEAN, *_TOKENS, *_FINAL)] + [r"^ | $", _SPACED] + [re.escape(p) for p, _ in _FOLDS]
+)
+#: Every pass shortens a name or replaces an abbreviation by its (stable) full form, so a few passes
+#: reach the fixed point; the cap only guards against a future rule that would cycle.
+_MAX_PASSES = 16
+
+
+def _fold_pass(array: pa.Array) -> pa.Array:
+    key = pc.utf8_trim_whitespace(replace_many(array, _CLEAN))
+    spaced = pc.match_substring_regex(key, _SPACED)
     key = pc.if_else(spaced, pc.replace_substring(key, " ", ""), key)
-    key = replace_many(key, [(_MUHAMMAD, "MUHAMMAD"), *_TOKEN_ABBREVIATIONS])
+    key = replace_many(key, _TOKENS)
     key = replace_many(key, _FOLDS, regex=False)
-    key = replace_many(key, [(r"Y\b", "I")] + [(f"{c}{c}+", c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"])
+    return replace_many(key, _FINAL)
+
+
+def _fold(array: pa.Array) -> pa.Array:
+    """The fold pass repeated until nothing changes, so that a key folds to itself.
+
+    One pass is not enough: a rewrite can make a pattern that an earlier rule looks for (``CCH`` ->
+    ``CH``, ``THH`` -> ``TH``, ``CKH`` -> ``CH``) and squeezing doubled letters can make an abbreviation
+    (``STT`` -> ``ST`` = ``SITI``, ``MUHH`` -> ``MUH``). Only the keys that a pass could still change are
+    passed again (one RE2 match over all keys), so the repeat costs little."""
+    key = _fold_pass(array)
+    unsettled = pc.fill_null(pc.match_substring_regex(key, _UNSETTLED), False)
+    rows = np.flatnonzero(unsettled.to_numpy(zero_copy_only=False))
+    for _ in range(_MAX_PASSES):
+        if len(rows) == 0:
+            break
+        before = key.take(pa.array(rows))
+        after = _fold_pass(before)
+        changed = pc.fill_null(pc.not_equal(before, after), False).to_numpy(zero_copy_only=False)
+        rows = rows[changed]
+        mask = np.zeros(len(key), dtype=bool)
+        mask[rows] = True
+        key = pc.replace_with_mask(key, pa.array(mask), after.filter(pa.array(changed)))
     return key
 
 
@@ -270,7 +307,10 @@ def _canonical_titles(runs: pd.Series, pattern: re.Pattern[str], canon: dict[str
     return shown.groupby(level=0).agg(" ".join).reindex(runs.index)
 
 
-def _standardise_unique(raw: pd.Series) -> pd.DataFrame:
+def _standardise_pass(raw: pd.Series) -> pd.DataFrame:
+    """One pass of title stripping and display formatting (RangeIndex in and out). Also returns the
+    titles found in front (``pre``) and behind (``suf``) and the upper-case text the pass read
+    (``read``)."""
     index = raw.index
     text = _ascii_upper(raw)
     suffix = extract(text, _SUFFIX_RUN, index)
@@ -283,7 +323,6 @@ def _standardise_unique(raw: pd.Series) -> pd.DataFrame:
     prefix_re = re.compile(rf"(?:{'|'.join(_PREFIX_BARE + _PREFIX_DOTTED)})(?=[.\s]|$)")
     pre_titles = _canonical_titles(prefix["pre"].where(has_prefix, None), prefix_re, PREFIX_TITLES)
     suf_titles = _canonical_titles(suffix["suf"].where(has_suffix, None), _SUFFIX_ONE, _SUFFIX_CANON)
-    titles = pre_titles.fillna("").str.cat(suf_titles.fillna(""), sep=" ").str.strip()
 
     display = replace_many(core, [(",", " "), (r"\s+", " "), (r"\s*\.\s*([A-Z])", r". \1")])
     display = pc.utf8_trim(display, characters=" -'")
@@ -295,10 +334,51 @@ def _standardise_unique(raw: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "name_std": shown.where(shown.fillna("").str.contains("[A-Z]", regex=True), None),
-            "name_titles": titles.where(titles != "", None),
+            "pre": pre_titles.fillna(""),
+            "suf": suf_titles.fillna(""),
             "name_key": key.where(key.notna() & (key != ""), None),
             "father_name": from_arrow(pc.utf8_trim_whitespace(father), index),
+            "read": from_arrow(text, index),
         }
+    )
+
+
+def _standardise_unique(raw: pd.Series) -> pd.DataFrame:
+    """Standardisation repeated on the display name until it no longer changes, so that a ``name_std``
+    standardises to itself (and to the same key). One pass is not always enough: formatting the display
+    name can turn punctuation that hid a title into a separator (``'H:BUDI`` -> ``H BUDI``,
+    ``A.SE`` -> ``A. SE``). A name the pass did not rewrite (display = upper-case input, most names)
+    is a fixed point and is not passed again."""
+    out = _standardise_pass(raw)
+    columns = {
+        c: out[c].to_numpy(dtype=object).copy() for c in ("name_std", "name_key", "father_name", "pre", "suf")
+    }
+    shown = columns["name_std"]
+    rows = np.flatnonzero(pd.notna(shown) & (shown != out["read"].to_numpy(dtype=object)))
+    for _ in range(_MAX_PASSES):
+        if len(rows) == 0:
+            break
+        again = _standardise_pass(pd.Series(shown[rows], dtype=object))
+        redone = again["name_std"].to_numpy(dtype=object)
+        changed = pd.notna(redone) & (redone != shown[rows])
+        rows, again = rows[changed], again[changed]
+        for column in ("name_std", "name_key", "father_name"):
+            columns[column][rows] = again[column].to_numpy(dtype=object)
+        # titles found in a later pass sat inside the earlier ones: prefixes after, suffixes before
+        columns["pre"][rows] = (pd.Series(columns["pre"][rows]) + " " + again["pre"].to_numpy()).str.strip()
+        columns["suf"][rows] = (again["suf"].to_numpy() + " " + pd.Series(columns["suf"][rows])).str.strip()
+    titles = pd.Series(columns.pop("pre"), index=raw.index).str.cat(
+        pd.Series(columns.pop("suf"), index=raw.index), sep=" "
+    )
+    titles = titles.str.strip()
+    return pd.DataFrame(
+        {
+            "name_std": columns["name_std"],
+            "name_titles": titles.where(titles != "", None),
+            "name_key": columns["name_key"],
+            "father_name": columns["father_name"],
+        },
+        index=raw.index,
     )
 
 

@@ -3,7 +3,8 @@
 Accepted: ``08…``, ``+628…``, ``628…``, ``8…`` (trunk zero lost in a numeric cell), ``+62 0812…``
 (a stray trunk zero after the country code), landlines ``(021) 7777-1234``. Validity (domain.md §4.2):
 mobile ``8[1-35-9]`` + 7–10 digits; landline area code 2–3 digits (``21``, ``251`` …) + 5–8 digits.
-Placeholders (one digit repeated after the operator prefix) become missing.
+Placeholders (one digit repeated after the operator prefix) become missing. Digits of other scripts
+(full-width ``０８１２…``, Arabic-Indic ``٠٨١٢…``) are read as the digits they are, never dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.compute as pc
 
+from matching.addresses import ascii_digits
 from matching.text import arrow_text, from_arrow, on_distinct
 
 __all__ = ["standardise_phone"]
@@ -20,7 +22,7 @@ _LANDLINE = r"(?:(?:21|22|24|31|61)\d{7,8}|[2-79]\d{2}\d{6,7})"
 
 
 def _standardise_distinct(raw: pd.Series) -> pd.Series:
-    text = pc.utf8_trim_whitespace(arrow_text(raw))
+    text = pc.utf8_trim_whitespace(ascii_digits(arrow_text(raw)))
     text = pc.replace_substring_regex(text, r"\.0+$", "")  # numeric cell read back as float text
     digits = pc.replace_substring_regex(text, r"\D", "")
     national = pc.if_else(pc.starts_with(digits, "62"), pc.utf8_slice_codeunits(digits, 2), digits)

@@ -1,7 +1,8 @@
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from matching.addresses import parse_address_text, resolve_places, standardise_addresses
+from matching.addresses import ascii_digits, parse_address_text, resolve_places, standardise_addresses
 
 pytestmark = pytest.mark.unit
 
@@ -88,3 +89,29 @@ def test_index_kept_and_missing_everything():
     out = standardise_addresses(frame)
     assert list(out.index) == [10, 3]
     assert out.loc[10].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("text", "rt", "rw"),
+    [
+        ("JL X RT ٠١٢/RW ٠٠٣", "012", "003"),  # Arabic-Indic
+        ("JL X RT ０１２/RW ０３", "012", "003"),  # full-width
+        ("JL X RT 1٢/RW ३", "012", "003"),  # mixed scripts: read 12, not 1
+        ("JL X RT ٠/RW ٠", None, None),
+        ("JL X RT ²/RW ³", None, None),  # superscripts are not decimal digits
+    ],
+)
+def test_rt_rw_in_digits_of_other_scripts_come_out_ascii(text, rt, rw):
+    row = std(address=text)
+    assert (row["rt_std"], row["rw_std"]) == (rt, rw)
+
+
+def test_rt_rw_columns_in_digits_of_other_scripts_come_out_ascii():
+    out = standardise_addresses(pd.DataFrame({"rt": ["٠١٢", "０１２", "٠"], "rw": ["३", "১২", None]}))
+    assert out["rt_std"].tolist() == ["012", "012", None]
+    assert out["rw_std"].tolist() == ["003", "012", None]
+
+
+def test_ascii_digits_keeps_everything_but_digits():
+    values = pa.array(["JL ١٢ ÉLAN", None, "RT 003", "０１"], type=pa.string())
+    assert ascii_digits(values).to_pylist() == ["JL 12 ÉLAN", None, "RT 003", "01"]

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from matching.names import name_token_features, standardise_names
+from matching.names import fold_name, name_token_features, standardise_names
 
 pytestmark = pytest.mark.unit
 
@@ -126,3 +126,51 @@ def test_token_features():
     assert feats.loc[4, "initials"] == 1 << (ord("M") - ord("A"))
     assert feats.loc[6, "firsts"] == (1 << (ord("S") - 65)) | (1 << (ord("A") - 65))
     assert feats.loc[5, "n_tokens"] == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "same_as"),
+    [
+        ("ACHMD FAUZI", "AHMAD FAUZI"),  # CH -> H made AHMD, an abbreviation, after abbreviations ran
+        ("STT. AMINAH", "SITI AMINAH"),  # squeezing made ST
+        ("STH AMINAH", "SITI AMINAH"),  # TH -> T made ST
+        ("MUHH ALI", "MUHAMMAD ALI"),
+        ("MUKH ALI", "MUHAMMAD ALI"),  # KH -> H made MUH
+        ("MOCHH ALI", "MUHAMMAD ALI"),
+        ("MOHAMMADD SYAMSUL", "MUHAMMAD SYAMSUL"),
+        ("ABDD RAHMAN", "ABDUL RAHMAN"),
+        ("RIZKYY", "RIZKI"),  # a final YY reads as I, like a final Y
+        ("JONATHHAN", "YONATAN"),  # THH -> TH, left unfolded
+        ("HERMANSYQH", "HERMANSYH"),  # Q -> K made KH after KH -> H ran
+        ("TJCCH", "CH"),
+        ("DDZ", "Z"),
+    ],
+)
+def test_folding_reaches_its_fixed_point_in_one_call(raw, same_as):
+    """Regression (hypothesis): one pass of the folding left keys that folded again (CCH -> CH -> H)."""
+    assert key(raw) == key(same_as)
+    assert fold_name(pd.Series([key(raw)])).iloc[0] == key(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["CCH", "STT", "AA B C", "QH", "CKH", "THH", "MDD", "AHMM", "DJOEDJOE", "SJOETJIPTO", "NJONJA"]
+)
+def test_a_key_folds_to_itself(raw):
+    folded = key(raw)
+    assert fold_name(pd.Series([folded])).iloc[0] == folded
+    assert key(folded) == folded
+
+
+@pytest.mark.parametrize(
+    ("raw", "display", "titles"),
+    [
+        ("'H. BUDI SANTOSO", "BUDI SANTOSO", "H."),  # the quote hid the title until display trimmed it
+        ("H,BUDI", "BUDI", "H."),
+        ("DR. 'H. BUDI, S.E.", "BUDI", "DR. H. S.E."),
+    ],
+)
+def test_a_standardised_name_standardises_to_itself(raw, display, titles):
+    row = one(raw)
+    assert (row["name_std"], row["name_titles"]) == (display, titles)
+    again = one(row["name_std"])
+    assert (again["name_std"], again["name_key"]) == (row["name_std"], row["name_key"])

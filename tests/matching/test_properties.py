@@ -16,8 +16,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from matching.addresses import standardise_addresses
 from matching.dates import parse_dates
-from matching.names import standardise_names
+from matching.names import fold_name, standardise_names
 from matching.nik import standardise_nik
 from matching.phones import standardise_phone
 from matching.standardise import STANDARDISED_COLUMNS, standardise_records
@@ -31,7 +32,11 @@ PROPERTY = settings(max_examples=150, deadline=None, database=None)
 #: letters that look like digits, Excel's apostrophe and exponent).
 ANY_TEXT = st.text(max_size=24)
 DIGITISH = st.text(alphabet=st.sampled_from(list("0123456789 .-/'E+O l\t٣३")), max_size=22)
-CELLS = st.lists(st.one_of(st.none(), ANY_TEXT, DIGITISH), max_size=8)
+#: Decimal digits of every script (Unicode Nd: Arabic-Indic, Devanagari, full-width, ...) among separators.
+UNICODE_DIGITS = st.text(
+    alphabet=st.one_of(st.characters(categories=["Nd"]), st.sampled_from(list(" ./-:RTW"))), max_size=22
+)
+CELLS = st.lists(st.one_of(st.none(), ANY_TEXT, DIGITISH, UNICODE_DIGITS), max_size=8)
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -55,7 +60,7 @@ NIK_DIGITS = st.from_regex(r"\A[0-9]{16}\Z")
 
 
 @PROPERTY
-@given(values=st.lists(st.one_of(st.none(), ANY_TEXT, DIGITISH, NIK_DIGITS), max_size=8))
+@given(values=st.lists(st.one_of(st.none(), ANY_TEXT, DIGITISH, UNICODE_DIGITS, NIK_DIGITS), max_size=8))
 def test_nik_cleaning_never_raises_and_gives_sixteen_digits_or_missing(values: list[str | None]) -> None:
     out = _nik(values)
     assert len(out) == len(values)
@@ -140,7 +145,7 @@ PHONEISH = st.from_regex(r"\A\+?(?:62|0)8[0-9 \-]{8,13}\Z")
 
 
 @PROPERTY
-@given(values=st.lists(st.one_of(st.none(), ANY_TEXT, DIGITISH, PHONEISH), max_size=8))
+@given(values=st.lists(st.one_of(st.none(), ANY_TEXT, DIGITISH, UNICODE_DIGITS, PHONEISH), max_size=8))
 def test_phone_normalisation_gives_digits_starting_62_or_missing(values: list[str | None]) -> None:
     out = standardise_phone(_series(values))
     assert len(out) == len(values)
@@ -163,6 +168,16 @@ def test_every_way_of_writing_a_mobile_number_gives_one_number(national: str) ->
     assert len(results) == 1
     tail_repeats = len(set(national[1:])) == 1 or len(set(national[2:])) == 1
     assert results == ({None} if tail_repeats else {"62" + national})
+
+
+@PROPERTY
+@given(national=st.from_regex(r"\A8[1-35-9][0-9]{7,10}\Z"), zero=st.sampled_from("٠۰०০੦૦௦๐０𝟎"))
+def test_a_mobile_number_in_digits_of_another_script_is_the_same_number(national: str, zero: str) -> None:
+    """A digit is never dropped: ``٠٨١٢…`` (Arabic-Indic) and ``０８１２…`` (full-width) are ``0812…``."""
+    script = "0" + national.translate({ord(d): chr(ord(zero) + int(d)) for d in "0123456789"})
+    mixed = "0" + national[:4] + script[5:]
+    ascii_result = standardise_phone(_series(["0" + national])).iloc[0]
+    assert list(standardise_phone(_series([script, mixed]))) == [ascii_result, ascii_result]
 
 
 # --- names -----------------------------------------------------------------------------------------------
@@ -213,6 +228,86 @@ def test_old_spellings_share_the_key_of_the_new_ones(tokens: list[str]) -> None:
     assert keys.iloc[1] == keys.iloc[0]
 
 
+#: Pieces that the folding rewrites (old spellings, digraphs, doubled letters, abbreviations, Muhammad
+#: variants), glued together at random so that one rewrite can make the pattern of another.
+FOLD_PIECES = st.lists(
+    st.sampled_from(["DJ", "OE", "TJ", "SJ", "CH", "NJ", "KH", "TH", "DZ", "PH", "Q", "J", "Y", "C", "H",
+                     "T", "S", "D", "K", "O", "E", "A", "U", "M", "I", "ST", "SITI", "MUH", "MOH", "MOCH",
+                     "MUHAMMAD", "ABD", "AHM", "NOOR", " ", " ", ". ", "'", "-"]),
+    max_size=14,
+).map("".join)  # fmt: skip
+
+
+@PROPERTY
+@given(names=st.lists(st.one_of(st.none(), ANY_TEXT, NAMEISH, FOLD_PIECES), min_size=1, max_size=8))
+def test_name_keys_are_fixed_points_of_the_folding(names: list[str | None]) -> None:
+    """``key(key(x)) == key(x)``: a key folds to itself, and so does any folded text."""
+    keys = standardise_names(_series(names))["name_key"]
+    assert list(fold_name(keys)) == list(keys)
+    folded = fold_name(_series([None if n is None else n.upper() for n in names]))
+    assert list(fold_name(folded)) == list(folded)
+
+
+@PROPERTY
+@given(names=st.lists(st.one_of(ANY_TEXT, NAMEISH, FOLD_PIECES), min_size=1, max_size=8))
+def test_a_standardised_name_standardises_to_itself(names: list[str]) -> None:
+    """A golden record's ``name_std`` read back in (survivorship, incremental runs) keeps its display
+    form and its key."""
+    out = standardise_names(_series(names))
+    again = standardise_names(out["name_std"])
+    assert list(again["name_std"]) == list(out["name_std"])
+    assert list(again["name_key"]) == list(out["name_key"])
+
+
+# --- addresses -------------------------------------------------------------------------------------------
+
+UNIT = re.compile(r"[0-9]{3}")
+ADDRESSISH = st.builds(
+    "{}RT{}{}{}RW{}{}".format,
+    st.sampled_from(["", "JL. MAWAR NO. 12 ", "Jl. Kenanga, "]),
+    st.sampled_from([" ", ".", ". ", ":", ""]),
+    UNICODE_DIGITS,
+    st.sampled_from(["/", " ", ", "]),
+    st.sampled_from([" ", ".", ""]),
+    UNICODE_DIGITS,
+)
+
+
+@PROPERTY
+@given(
+    rows=st.lists(
+        st.tuples(*[st.one_of(st.none(), ANY_TEXT, DIGITISH, UNICODE_DIGITS, ADDRESSISH)] * 3),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_rt_rw_are_three_ascii_digits_or_missing(
+    rows: list[tuple[str | None, str | None, str | None]],
+) -> None:
+    """``matching.addresses``: RT/RW are 3-digit, zero-padded (and never ``000``), whatever digits came in."""
+    frame = pd.DataFrame(rows, columns=["address", "rt", "rw"], dtype=object)
+    out = standardise_addresses(frame)
+    for unit in [*out["rt_std"], *out["rw_std"]]:
+        assert unit is None or (UNIT.fullmatch(unit) and unit != "000")
+    for street in out["street_std"]:
+        assert street is None or re.fullmatch(r"[A-Z0-9]+(?: [A-Z0-9]+)*", street)
+
+
+@PROPERTY
+@given(rt=st.integers(1, 999), rw=st.integers(1, 999), zero=st.sampled_from("0٠۰०০੦૦௦๐０𝟎"))
+def test_rt_rw_written_in_any_script_read_as_the_same_numbers(rt: int, rw: int, zero: str) -> None:
+    def script(number: int) -> str:
+        return "".join(chr(ord(zero) + int(d)) for d in str(number))
+
+    frame = pd.DataFrame(
+        {"address": [f"JL. MAWAR RT {script(rt)}/RW {script(rw)}", None], "rt": [None, script(rt)],
+         "rw": [None, script(rw)]}
+    )  # fmt: skip
+    out = standardise_addresses(frame)
+    assert list(out["rt_std"]) == [f"{rt:03d}"] * 2
+    assert list(out["rw_std"]) == [f"{rw:03d}"] * 2
+
+
 # --- whole records ---------------------------------------------------------------------------------------
 
 CANONICAL_TEXT = ["nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "address", "rt", "rw",
@@ -220,7 +315,7 @@ CANONICAL_TEXT = ["nik", "kk_number", "full_name", "birth_place", "birth_date", 
 
 
 CANONICAL_ROWS = st.fixed_dictionaries(
-    {column: st.one_of(st.none(), DIGITISH, ANY_TEXT) for column in CANONICAL_TEXT}
+    {column: st.one_of(st.none(), DIGITISH, UNICODE_DIGITS, ANY_TEXT) for column in CANONICAL_TEXT}
 )
 
 
@@ -239,6 +334,8 @@ def test_standardise_records_keeps_every_record_and_never_raises(rows: list[dict
         assert iso is None or "1900-01-01" <= iso <= TODAY.isoformat()
     for phone in out["phone_std"]:
         assert phone is None or re.fullmatch(r"62[0-9]+", phone)
+    for unit in [*out["rt_std"], *out["rw_std"]]:
+        assert unit is None or re.fullmatch(r"[0-9]{3}", unit)
 
 
 def test_records_with_bad_nik_or_birth_date_stay_with_the_field_set_aside() -> None:
