@@ -4,6 +4,8 @@ Tables of arbitrary printable text (delimiters, quotes, line breaks, non-Latin s
 written by Python's csv module in any of the encodings sources.yaml may declare, must come back cell
 for cell (stripped, empty cells missing), every written row either a record or a rejected row under the
 physical line it starts on. Text that is not CSV at all must never crash the reader or merge rows.
+Whatever the file, the fast path (plain lines in bulk through pyarrow) gives exactly what the strict
+reader alone gives (``read_csv_source(source, fast=False)``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors import SourceConfig, SourceSchemaError, read_source
+from connectors.csv_source import read_csv_source
 
 pytestmark = pytest.mark.unit
 
@@ -67,6 +71,21 @@ def _write(path: Path, header: list[str], rows: list[list[str]], delimiter: str,
     return starts
 
 
+def _assert_same_as_strict(source: SourceConfig) -> None:
+    """The fast and the strict path agree: the same batch, or the same error."""
+    try:
+        fast = read_csv_source(source)
+    except SourceSchemaError as error:
+        with pytest.raises(SourceSchemaError) as strict_error:
+            read_csv_source(source, fast=False)
+        assert str(strict_error.value) == str(error)
+        return
+    strict = read_csv_source(source, fast=False)
+    pd.testing.assert_frame_equal(fast.records, strict.records, check_exact=True)
+    pd.testing.assert_frame_equal(fast.rejected, strict.rejected, check_exact=True)
+    assert fast.notes == strict.notes
+
+
 def _stripped(cell: str) -> str | None:
     return cell.strip() or None
 
@@ -95,6 +114,7 @@ def test_any_table_written_by_the_csv_module_round_trips_cell_for_cell(
     assert list(batch.records["source_row"]) == starts
     read_back = batch.records.loc[:, list(COLUMNS[:width])].to_numpy(dtype=object).tolist()
     assert read_back == [[_stripped(cell) for cell in row] for row in rows]
+    _assert_same_as_strict(_source(path, width, delimiter, encoding))
 
 
 @st.composite
@@ -132,6 +152,7 @@ def test_every_row_is_a_record_or_rejected_under_the_line_it_starts_on(
         f"bpjs_kesehatan.csv@line{start}" for start in expected_rejected
     ]
     assert batch.rows_read == len(kept)
+    _assert_same_as_strict(_source(path, width, delimiter, "utf-8"))
 
 
 LINE_TEXT = st.text(alphabet=st.sampled_from(list("ab ,;\"'\n\r\t")), max_size=40)
@@ -144,6 +165,7 @@ def test_text_that_is_not_csv_never_crashes_or_merges_rows(
 ) -> None:
     path = tmp_path_factory.mktemp("csv") / "bpjs_kesehatan.csv"
     path.write_bytes(f"c0{delimiter}c1\n{body}".encode())
+    _assert_same_as_strict(_source(path, 2, delimiter, "utf-8"))
     try:
         batch = read_source(_source(path, 2, delimiter, "utf-8"))
     except SourceSchemaError as error:  # only a broken header may fail the file, in one line
@@ -160,3 +182,41 @@ def test_text_that_is_not_csv_never_crashes_or_merges_rows(
         breaks = sum(len(re.findall(r"\r\n|\r|\n", cell)) for cell in cells)
         later = [line for line in fates if line > record["source_row"]]
         assert not later or later[0] > record["source_row"] + breaks
+
+
+#: Lines that are plain (read in bulk by the fast path) and lines that are not, to be mixed at random.
+PLAIN_LINE = st.lists(
+    st.text(alphabet=st.sampled_from(list("ab Ñ漢 \t'")), max_size=4), min_size=1, max_size=5
+)
+ODD_LINE = st.one_of(
+    st.text(alphabet=st.sampled_from(list('ab ,;|"\x00\ufeff\u3000\t')), max_size=12),
+    st.sampled_from(['"', '""', '"a', 'a"', '"a""b"', ' "a"', '"a"b', "\x00", "\ufeff", "   ", ""]),
+)
+NEWLINES = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def mixed_files(draw: st.DrawFn) -> tuple[int, str, str]:
+    """A header of ``width`` columns, then plain rows (of the header's width or not) and odd lines."""
+    delimiter = draw(DELIMITERS)
+    width = draw(st.integers(min_value=2, max_value=len(COLUMNS)))
+    lines = [delimiter.join(f"c{n}" for n in range(width))]
+    for _ in range(draw(st.integers(min_value=0, max_value=12))):
+        if draw(st.booleans()):
+            lines.append(delimiter.join(draw(PLAIN_LINE)))
+        else:
+            lines.append(draw(ODD_LINE).replace(",", delimiter))
+    newline = draw(NEWLINES)
+    text = newline.join(lines) + draw(st.sampled_from(["", newline]))
+    return width, delimiter, text
+
+
+@PROPERTY_SETTINGS
+@given(case=mixed_files(), encoding=ENCODINGS)
+def test_the_fast_path_reads_any_file_exactly_as_the_strict_reader(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[int, str, str], encoding: str
+) -> None:
+    width, delimiter, text = case
+    path = tmp_path_factory.mktemp("csv") / "bpjs_kesehatan.csv"
+    path.write_bytes(text.encode(encoding))
+    _assert_same_as_strict(_source(path, width, delimiter, encoding))
