@@ -251,14 +251,9 @@ def sync(
             batches = [advance(tasks["ingest"](source)) for source in plan.refresh]
         # incremental: only the persons that new, changed and vanished records touch are decided again
         # (a steward decision since the last run can touch any person: then every person is)
-        incremental = (
-            not full and not plan.held and count_persons(engine) > 0 and not decisions_since_last_run(engine)
-        )
-        known = (
-            tasks["read-registry"](quote(engine), [source.name for source in plan.refresh])
-            if incremental
-            else None
-        )
+        incremental = not full and count_persons(engine) > 0 and not decisions_since_last_run(engine)
+        # every source's live records: a carried-over source (``only``) is unchanged by definition
+        known = tasks["read-registry"](quote(engine), list(drop.names)) if incremental else None
         with clock.stage("validate", total=len(batches)) as advance:
             # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it;
             # an incremental run validates the rows that are new or changed since the registry had them

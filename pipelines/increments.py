@@ -108,23 +108,26 @@ def plan_increment(
     else:
         held = held[held["source"].isin(set(records["source"]))].reset_index(drop=True)
     current = records[_KEYS].assign(content_hash=content_hashes(records) if hashes is None else hashes)
-    joined = current.merge(
-        held[[*_KEYS, "registry_id", "content_hash"]], on=_KEYS, how="left", suffixes=("", "_held")
-    )
-    is_new = joined["registry_id"].isna().to_numpy()
-    is_changed = ~is_new & (joined["content_hash"] != joined["content_hash_held"]).to_numpy()
+    current_keys, held_keys = _record_keys(current), _record_keys(held)
+    # (source, record_id) is the registry's primary key: each record finds at most one held row
+    position = pd.Index(held_keys).get_indexer(current_keys)
+    found = position >= 0
+    registry_ids = np.full(len(current), None, dtype=object)
+    registry_ids[found] = held["registry_id"].to_numpy(dtype=object)[position[found]]
+    held_hashes = np.full(len(current), None, dtype=object)
+    held_hashes[found] = held["content_hash"].to_numpy(dtype=object)[position[found]]
+    is_new = ~found
+    is_changed = found & (current["content_hash"].to_numpy(dtype=object) != held_hashes)
     fresh = is_new | is_changed
-    present = held.merge(current[_KEYS], on=_KEYS, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    present = held_keys.isin(current_keys).to_numpy()
     vanished = held.loc[~present, _KEYS].reset_index(drop=True)
 
-    touched = set(joined.loc[is_changed, "registry_id"]) | set(held.loc[~present, "registry_id"])
+    touched = set(registry_ids[is_changed]) | set(held.loc[~present, "registry_id"])
     if fresh.any():
         standardised = standardise_records(records[fresh].reset_index(drop=True))
-        unchanged_keys = current.loc[~fresh, _KEYS]
-        stable = held.merge(unchanged_keys, on=_KEYS)
+        stable = held[held_keys.isin(current_keys[~fresh]).to_numpy()]
         touched |= _neighbours(stable, standardised, settings)
         touched |= _background(held, touched, BACKGROUND_RECORDS - int(fresh.sum()))
-    registry_ids = joined["registry_id"].to_numpy(dtype=object)
     # pandas isin hashes; np.isin on object arrays compares every pair
     decide = fresh | (~fresh & pd.Series(registry_ids, dtype=object).isin(touched).to_numpy())
     chosen = np.flatnonzero(decide)
@@ -153,6 +156,11 @@ def plan_increment(
         must_link=must_link,
         counts=counts,
     )
+
+
+def _record_keys(frame: pd.DataFrame) -> pd.Series:
+    """One string per record for ``(source, record_id)`` (the unit separator cannot occur in either)."""
+    return frame["source"].astype(str) + "\x1f" + frame["record_id"].astype(str)
 
 
 def _neighbours(stable: pd.DataFrame, fresh: pd.DataFrame, settings: MatchSettings) -> set[str]:

@@ -194,6 +194,13 @@ def test_only_refreshes_the_named_source_and_carries_the_others_over_untouched(
 
     assert result["held"] == ["bpjs_ketenagakerjaan", "penduduk_depok"]
     assert result["refreshed"] == ["bpjs_kesehatan"]
+    engine = sa.create_engine(registry_copy)
+    with engine.connect() as connection:
+        parameters = connection.execute(
+            sa.text("SELECT parameters FROM runs WHERE run_id = :run"), {"run": result["run_id"]}
+        ).scalar_one()
+    engine.dispose()
+    assert json.loads(parameters)["incremental"] is True  # only the touched persons were decided again
     links_after, quarantine_after = _links_and_quarantine(registry_copy)
     others = ["bpjs_ketenagakerjaan", "penduduk_depok"]
     for frame_before, frame_after in ((links_before, links_after), (quarantine_before, quarantine_after)):
