@@ -402,32 +402,39 @@ def _insert(connection: sa.Connection, model: type, rows: Iterable[dict] | list[
 
 def _insert_frame(connection: sa.Connection, model: type, frame: pd.DataFrame) -> None:
     """Insert ``frame``'s rows (columns named as the table's; missing values become NULL) in bulk:
-    ``COPY`` on PostgreSQL, one prepared statement over large batches of tuples on SQLite."""
+    ``COPY`` on PostgreSQL, one prepared statement over batches of tuples on SQLite. Rows become Python
+    tuples one batch at a time, so memory grows with the batch, not with the frame."""
     if frame.empty:
         return
     table = model.__table__
     unknown = set(frame.columns) - set(table.columns.keys())
     if unknown:
         raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
-    rows = list(frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None))
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(str(column)) for column in frame.columns)
     target = f"{quote(table.name)} ({names})"
-    driver = connection.dialect.driver
-    if connection.dialect.name == "postgresql" and driver == "psycopg":
+
+    def batches() -> Iterable[list[tuple]]:
+        for start in range(0, len(frame), _BATCH):
+            part = frame.iloc[start : start + _BATCH].astype(object)
+            yield list(part.where(part.notna(), None).itertuples(index=False, name=None))
+
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         cursor = connection.connection.driver_connection.cursor()
         try:
             with cursor.copy(f"COPY {target} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for rows in batches():
+                    for row in rows:
+                        copy.write_row(row)
         finally:
             cursor.close()
     elif connection.dialect.name == "sqlite":
         statement = f"INSERT INTO {target} VALUES ({', '.join('?' * len(frame.columns))})"
-        for start in range(0, len(rows), _BATCH):
-            connection.exec_driver_sql(statement, rows[start : start + _BATCH])
+        for rows in batches():
+            connection.exec_driver_sql(statement, rows)
     else:
-        _insert(connection, model, [dict(zip(frame.columns, row, strict=True)) for row in rows])
+        for rows in batches():
+            _insert(connection, model, [dict(zip(frame.columns, row, strict=True)) for row in rows])
 
 
 def _record_rows(records: pd.DataFrame, run_id: str) -> pd.DataFrame:

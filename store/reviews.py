@@ -273,7 +273,9 @@ def review_queue(engine: sa.Engine, *, include_decided: bool = False) -> pd.Data
                 ],
                 ignore_index=True,
             )
-            pairs = pd.concat([pairs, others], ignore_index=True).drop_duplicates("pair_id")
+            found = [frame for frame in (pairs, others) if len(frame)]
+            if found:
+                pairs = pd.concat(found, ignore_index=True).drop_duplicates("pair_id")
         pairs = pairs.sort_values("pair_id", kind="stable").reset_index(drop=True)
         involved = pd.concat(
             [
