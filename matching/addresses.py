@@ -16,8 +16,6 @@ Work happens once per distinct text.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -29,31 +27,17 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from matching.reference import depok_crosswalk, depok_regions, read_table
-from matching.text import arrow_text, extract, from_arrow, missing_series, on_distinct, replace_many
+from matching.text import (
+    arrow_text,
+    ascii_digits,
+    extract,
+    from_arrow,
+    missing_series,
+    on_distinct,
+    replace_many,
+)
 
-__all__ = ["standardise_addresses", "parse_address_text", "resolve_places", "compact_place", "ascii_digits"]
-
-_ANY_DIGIT = re.compile(r"\d")  # Python's str \d: every Unicode decimal digit (category Nd)
-
-
-def _digit_to_ascii(found: re.Match[str]) -> str:
-    return str(unicodedata.decimal(found.group()))
-
-
-def ascii_digits(array: pa.Array) -> pa.Array:
-    """Decimal digits of any script as ASCII: Arabic-Indic ``٠١٢``, Devanagari ``०१२``, full-width
-    ``０１２`` (every Unicode ``Nd`` character) become ``012``; everything else is kept.
-
-    RE2's ``\\d`` (the Arrow kernels) sees only ASCII digits and pandas' ``\\d`` (Python ``re``) sees
-    all of them, so text is put in ASCII digits before either looks at it. Only the values with a
-    non-ASCII character go through Python."""
-    non_ascii = pc.fill_null(pc.match_substring_regex(array, r"[^\x00-\x7f]"), False)
-    mask = non_ascii.to_numpy(zero_copy_only=False)
-    if not mask.any():
-        return array
-    fixed = [_ANY_DIGIT.sub(_digit_to_ascii, text) for text in array.filter(non_ascii).to_pylist()]
-    return pc.replace_with_mask(array, non_ascii, pa.array(fixed, type=pa.string()))
-
+__all__ = ["standardise_addresses", "parse_address_text", "resolve_places", "compact_place"]
 
 # RE2 patterns (Arrow compute): no look-arounds, so terminators are consumed instead.
 _RT_RW = (

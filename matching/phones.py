@@ -12,8 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.compute as pc
 
-from matching.addresses import ascii_digits
-from matching.text import arrow_text, from_arrow, on_distinct
+from matching.text import arrow_text, ascii_digits, from_arrow, on_distinct
 
 __all__ = ["standardise_phone"]
 

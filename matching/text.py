@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -16,7 +18,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["on_distinct", "missing_series", "arrow_text", "from_arrow", "replace_many", "extract"]
+__all__ = [
+    "arrow_text",
+    "ascii_digits",
+    "extract",
+    "from_arrow",
+    "missing_series",
+    "on_distinct",
+    "replace_many",
+]
 
 
 def missing_series(index: pd.Index) -> pd.Series:
@@ -80,3 +90,25 @@ def extract(array: pa.Array, pattern: str, index: pd.Index) -> pd.DataFrame:
     out = pd.DataFrame({name: from_arrow(pc.struct_field(found, [i]), index) for i, name in enumerate(names)})
     out = out.where(pd.Series(found.is_valid().to_numpy(zero_copy_only=False), index=index), None)
     return out.astype(object).where(out.notna(), None)
+
+
+_ANY_DIGIT = re.compile(r"\d")  # Python's str \d: every Unicode decimal digit (category Nd)
+
+
+def _digit_to_ascii(found: re.Match[str]) -> str:
+    return str(unicodedata.decimal(found.group()))
+
+
+def ascii_digits(array: pa.Array) -> pa.Array:
+    """Decimal digits of any script as ASCII: Arabic-Indic ``٠١٢``, Devanagari ``०१२``, full-width
+    ``０１２`` (every Unicode ``Nd`` character) become ``012``; everything else is kept.
+
+    RE2's ``\\d`` (the Arrow kernels) sees only ASCII digits and pandas' ``\\d`` (Python ``re``) sees
+    all of them, so text is put in ASCII digits before either looks at it. Only the values with a
+    non-ASCII character go through Python."""
+    non_ascii = pc.fill_null(pc.match_substring_regex(array, r"[^\x00-\x7f]"), False)
+    mask = non_ascii.to_numpy(zero_copy_only=False)
+    if not mask.any():
+        return array
+    fixed = [_ANY_DIGIT.sub(_digit_to_ascii, text) for text in array.filter(non_ascii).to_pylist()]
+    return pc.replace_with_mask(array, non_ascii, pa.array(fixed, type=pa.string()))

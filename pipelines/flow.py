@@ -46,7 +46,7 @@ from pipelines.increments import Increment, keep_previous_decisions, plan_increm
 from pipelines.progress import StageClock
 from pipelines.settings import ExecutorName, RegistrySettings, SourceName
 from reporting import ReportInputs, data_docs_dir, write_report
-from store import PublishSummary, RunOutcome, open_registry, publish_run
+from store import PublishSummary, RunOutcome, open_registry, publish_run, redact_url
 from store.held import count_persons
 from store.lock import acquire_lock, release_lock
 from store.reviews import decisions_since_last_run, steward_constraints
@@ -317,6 +317,8 @@ def sync(
                 "match_settings": match_settings,
                 "held": list(plan.held_names),
                 "incremental": increment is not None,
+                "executor": executor,
+                "dask_address": redact_url(dask_address) if dask_address else None,
             },
             increment=increment,
             content_hashes=hashes,

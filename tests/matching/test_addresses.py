@@ -2,7 +2,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from matching.addresses import ascii_digits, parse_address_text, resolve_places, standardise_addresses
+from matching.addresses import parse_address_text, resolve_places, standardise_addresses
+from matching.text import ascii_digits
 
 pytestmark = pytest.mark.unit
 

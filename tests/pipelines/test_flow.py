@@ -132,6 +132,7 @@ def test_parameters_are_applied_and_recorded_with_the_run(published, small_drop,
     engine.dispose()
     parameters = json.loads(row.parameters)
     assert parameters["full"] is True and parameters["threshold"] == 25.0 and parameters["only"] is None
+    assert parameters["executor"] == "local" and parameters["dask_address"] is None
     assert row.settings_hash != baseline_hash  # the override is part of the settings the run used
     assert matches < baseline_matches  # a stricter threshold accepts fewer pairs...
     assert result["persons"] > published.result["persons"]  # ...so fewer records join into one person
