@@ -46,26 +46,6 @@ def _source(path: Path, delimiter: str = ",", encoding: str = "utf-8", **columns
     )
 
 
-def assert_same_as_strict(source: SourceConfig) -> None:
-    """The fast and the strict path agree on ``source``: the same batch, or the same error."""
-    try:
-        fast = read_csv_source(source)
-    except SourceSchemaError as error:
-        with pytest.raises(SourceSchemaError) as strict_error:
-            read_csv_source(source, fast=False)
-        assert str(strict_error.value) == str(error)
-        return
-    strict = read_csv_source(source, fast=False)
-    pd.testing.assert_frame_equal(fast.records, strict.records, check_exact=True)
-    pd.testing.assert_frame_equal(fast.rejected, strict.rejected, check_exact=True)
-    assert fast.notes == strict.notes
-    assert (fast.source, fast.programme, fast.rows_read) == (
-        strict.source,
-        strict.programme,
-        strict.rows_read,
-    )
-
-
 def _plain_rows(count: int, delimiter: str = ",") -> list[str]:
     return [ROW.format(n=n).replace(",", delimiter) for n in range(count)]
 
@@ -104,7 +84,7 @@ TRICKY = {
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 @pytest.mark.parametrize("case", sorted(TRICKY))
-def test_tricky_lines_among_plain_rows(tmp_path, case, newline):
+def test_tricky_lines_among_plain_rows(tmp_path, case, newline, assert_same_as_strict):
     lines = [HEADER, *_plain_rows(3), TRICKY[case], *_plain_rows(3), TRICKY[case], *_plain_rows(2)]
     for ending in ("", newline):  # with and without a line end after the last row
         path = tmp_path / "bpjs_kesehatan.csv"
@@ -116,7 +96,7 @@ def test_tricky_lines_among_plain_rows(tmp_path, case, newline):
         assert_same_as_strict(_source(path))
 
 
-def test_all_tricky_lines_in_one_file_in_every_order(tmp_path):
+def test_all_tricky_lines_in_one_file_in_every_order(tmp_path, assert_same_as_strict):
     rng = random.Random(7)
     tricky = [TRICKY[case] for case in sorted(TRICKY)]
     for _ in range(20):
@@ -157,13 +137,13 @@ def test_all_tricky_lines_in_one_file_in_every_order(tmp_path):
         "bom-crlf",
     ],
 )
-def test_header_problems_and_header_shapes(tmp_path, text):
+def test_header_problems_and_header_shapes(tmp_path, text, assert_same_as_strict):
     path = tmp_path / "bpjs_kesehatan.csv"
     path.write_bytes(text.encode())
     assert_same_as_strict(_source(path))
 
 
-def test_a_mapped_column_used_twice_and_columns_in_another_order(tmp_path):
+def test_a_mapped_column_used_twice_and_columns_in_another_order(tmp_path, assert_same_as_strict):
     path = tmp_path / "bpjs_kesehatan.csv"
     path.write_text("\n".join([HEADER, *_plain_rows(5), TRICKY["multi-line-record"]]) + "\n")
     source = _source(path, record_id="nik", nik="nik", full_name="kelurahan", address="nama_peserta")
@@ -172,14 +152,14 @@ def test_a_mapped_column_used_twice_and_columns_in_another_order(tmp_path):
     assert fast.records["record_id"].tolist() == fast.records["nik"].tolist()
 
 
-def test_a_single_column_file(tmp_path):
+def test_a_single_column_file(tmp_path, assert_same_as_strict):
     path = tmp_path / "bpjs_kesehatan.csv"
     path.write_text("no_kartu\n1\n  \n2\n\n,\n3")
     assert_same_as_strict(_source(path, record_id="no_kartu", full_name="no_kartu"))
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t", "|", " ", "§", "a"])
-def test_other_delimiters(tmp_path, delimiter):
+def test_other_delimiters(tmp_path, delimiter, assert_same_as_strict):
     rows = [line.replace(",", delimiter) for line in [HEADER, *_plain_rows(4), TRICKY["too-few-fields"]]]
     rows += [TRICKY["unbalanced-quote"].replace(",", delimiter), *_plain_rows(2, delimiter)]
     path = tmp_path / "bpjs_kesehatan.csv"
@@ -199,7 +179,7 @@ def test_other_delimiters(tmp_path, delimiter):
         ("utf-8", "utf-8", codecs.BOM_UTF8 + codecs.BOM_UTF8),
     ],
 )
-def test_declared_encodings(tmp_path, encoding, declared, bom):
+def test_declared_encodings(tmp_path, encoding, declared, bom, assert_same_as_strict):
     name = "D'ARTAGNAN RENÉ" if encoding == "latin-1" else "D’ARTAGNAN RENÉ"
     rows = [HEADER, *_plain_rows(3), f"0001234567891,,{name},01-01-1980,L,BEJI"]
     rows += [TRICKY["multi-line-record"], TRICKY["too-many-fields"], *_plain_rows(2)]
@@ -209,7 +189,7 @@ def test_declared_encodings(tmp_path, encoding, declared, bom):
     assert_same_as_strict(_source(path))  # undeclared: the same error (or the same mojibake)
 
 
-def test_undeclared_bad_bytes_are_one_error_naming_file_and_line(tmp_path):
+def test_undeclared_bad_bytes_are_one_error_naming_file_and_line(tmp_path, assert_same_as_strict):
     path = tmp_path / "bpjs_kesehatan.csv"
     path.write_bytes(
         "\n".join([HEADER, *_plain_rows(3), "0001234567891,,RENÉ,01-01-1980,L,BEJI"]).encode("cp1252")
@@ -219,7 +199,9 @@ def test_undeclared_bad_bytes_are_one_error_naming_file_and_line(tmp_path):
     assert_same_as_strict(_source(path))
 
 
-def test_plain_lines_are_read_in_bulk_and_only_the_others_by_the_strict_reader(tmp_path):
+def test_plain_lines_are_read_in_bulk_and_only_the_others_by_the_strict_reader(
+    tmp_path, assert_same_as_strict
+):
     lines = [HEADER, *_plain_rows(50), TRICKY["multi-line-record"], *_plain_rows(50), TRICKY["nul"], "0,1"]
     path = tmp_path / "bpjs_kesehatan.csv"
     path.write_text("\n".join(lines) + "\n")
@@ -259,7 +241,7 @@ def small_drop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_a_generated_drop_reads_the_same_both_ways(small_drop):
+def test_a_generated_drop_reads_the_same_both_ways(small_drop, assert_same_as_strict):
     config = load_sources_config(small_drop / "sources.yaml")
     csv_sources = [source for source in config.sources if source.kind == "csv"]
     assert len(csv_sources) == 2
@@ -268,7 +250,7 @@ def test_a_generated_drop_reads_the_same_both_ways(small_drop):
         assert len(read_source(source).records) > 300
 
 
-def test_a_damaged_generated_drop_reads_the_same_both_ways(small_drop, tmp_path):
+def test_a_damaged_generated_drop_reads_the_same_both_ways(small_drop, tmp_path, assert_same_as_strict):
     """Lines of a generated drop broken in every way the strict reader knows, at random places."""
     rng = random.Random(11)
     config = load_sources_config(small_drop / "sources.yaml")
@@ -295,17 +277,7 @@ def test_a_damaged_generated_drop_reads_the_same_both_ways(small_drop, tmp_path)
         assert not read_csv_source(damaged).rejected.empty
 
 
-def test_a_cached_benchmark_drop_if_present():
-    """A 20k-person drop of the benchmarks' cache (skipped when the cache is absent)."""
-    drop = Path(__file__).resolve().parents[2] / "benchmarks" / "cache" / "drop-20000-seed1" / "sources.yaml"
-    if not drop.exists():
-        pytest.skip("no cached drop")
-    for source in load_sources_config(drop).sources:
-        if source.kind == "csv":
-            assert_same_as_strict(source)
-
-
-def test_field_size_limit_is_the_csv_modules_at_read_time(tmp_path, monkeypatch):
+def test_field_size_limit_is_the_csv_modules_at_read_time(tmp_path, monkeypatch, assert_same_as_strict):
     path = tmp_path / "bpjs_kesehatan.csv"
     path.write_text(
         "\n".join([HEADER, *_plain_rows(3), "0000000000001,,NAMA YANG PANJANG SEKALI,x,L,BEJI"]) + "\n"

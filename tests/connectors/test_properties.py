@@ -15,13 +15,11 @@ import io
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors import SourceConfig, SourceSchemaError, read_source
-from connectors.csv_source import read_csv_source
 
 pytestmark = pytest.mark.unit
 
@@ -71,21 +69,6 @@ def _write(path: Path, header: list[str], rows: list[list[str]], delimiter: str,
     return starts
 
 
-def _assert_same_as_strict(source: SourceConfig) -> None:
-    """The fast and the strict path agree: the same batch, or the same error."""
-    try:
-        fast = read_csv_source(source)
-    except SourceSchemaError as error:
-        with pytest.raises(SourceSchemaError) as strict_error:
-            read_csv_source(source, fast=False)
-        assert str(strict_error.value) == str(error)
-        return
-    strict = read_csv_source(source, fast=False)
-    pd.testing.assert_frame_equal(fast.records, strict.records, check_exact=True)
-    pd.testing.assert_frame_equal(fast.rejected, strict.rejected, check_exact=True)
-    assert fast.notes == strict.notes
-
-
 def _stripped(cell: str) -> str | None:
     return cell.strip() or None
 
@@ -100,6 +83,7 @@ def tables(draw: st.DrawFn) -> tuple[int, list[list[str]]]:
 @PROPERTY_SETTINGS
 @given(table=tables(), delimiter=DELIMITERS, encoding=ENCODINGS)
 def test_any_table_written_by_the_csv_module_round_trips_cell_for_cell(
+    assert_same_as_strict,
     tmp_path_factory: pytest.TempPathFactory,
     table: tuple[int, list[list[str]]],
     delimiter: str,
@@ -114,7 +98,7 @@ def test_any_table_written_by_the_csv_module_round_trips_cell_for_cell(
     assert list(batch.records["source_row"]) == starts
     read_back = batch.records.loc[:, list(COLUMNS[:width])].to_numpy(dtype=object).tolist()
     assert read_back == [[_stripped(cell) for cell in row] for row in rows]
-    _assert_same_as_strict(_source(path, width, delimiter, encoding))
+    assert_same_as_strict(_source(path, width, delimiter, encoding))
 
 
 @st.composite
@@ -130,7 +114,10 @@ def ragged_tables(draw: st.DrawFn) -> tuple[int, list[list[str]]]:
 @PROPERTY_SETTINGS
 @given(table=ragged_tables(), delimiter=DELIMITERS)
 def test_every_row_is_a_record_or_rejected_under_the_line_it_starts_on(
-    tmp_path_factory: pytest.TempPathFactory, table: tuple[int, list[list[str]]], delimiter: str
+    assert_same_as_strict,
+    tmp_path_factory: pytest.TempPathFactory,
+    table: tuple[int, list[list[str]]],
+    delimiter: str,
 ) -> None:
     width, rows = table
     path = tmp_path_factory.mktemp("csv") / "bpjs_kesehatan.csv"
@@ -152,7 +139,7 @@ def test_every_row_is_a_record_or_rejected_under_the_line_it_starts_on(
         f"bpjs_kesehatan.csv@line{start}" for start in expected_rejected
     ]
     assert batch.rows_read == len(kept)
-    _assert_same_as_strict(_source(path, width, delimiter, "utf-8"))
+    assert_same_as_strict(_source(path, width, delimiter, "utf-8"))
 
 
 LINE_TEXT = st.text(alphabet=st.sampled_from(list("ab ,;\"'\n\r\t")), max_size=40)
@@ -161,11 +148,11 @@ LINE_TEXT = st.text(alphabet=st.sampled_from(list("ab ,;\"'\n\r\t")), max_size=4
 @PROPERTY_SETTINGS
 @given(body=LINE_TEXT, delimiter=DELIMITERS)
 def test_text_that_is_not_csv_never_crashes_or_merges_rows(
-    tmp_path_factory: pytest.TempPathFactory, body: str, delimiter: str
+    assert_same_as_strict, tmp_path_factory: pytest.TempPathFactory, body: str, delimiter: str
 ) -> None:
     path = tmp_path_factory.mktemp("csv") / "bpjs_kesehatan.csv"
     path.write_bytes(f"c0{delimiter}c1\n{body}".encode())
-    _assert_same_as_strict(_source(path, 2, delimiter, "utf-8"))
+    assert_same_as_strict(_source(path, 2, delimiter, "utf-8"))
     try:
         batch = read_source(_source(path, 2, delimiter, "utf-8"))
     except SourceSchemaError as error:  # only a broken header may fail the file, in one line
@@ -214,9 +201,9 @@ def mixed_files(draw: st.DrawFn) -> tuple[int, str, str]:
 @PROPERTY_SETTINGS
 @given(case=mixed_files(), encoding=ENCODINGS)
 def test_the_fast_path_reads_any_file_exactly_as_the_strict_reader(
-    tmp_path_factory: pytest.TempPathFactory, case: tuple[int, str, str], encoding: str
+    assert_same_as_strict, tmp_path_factory: pytest.TempPathFactory, case: tuple[int, str, str], encoding: str
 ) -> None:
     width, delimiter, text = case
     path = tmp_path_factory.mktemp("csv") / "bpjs_kesehatan.csv"
     path.write_bytes(text.encode(encoding))
-    _assert_same_as_strict(_source(path, width, delimiter, encoding))
+    assert_same_as_strict(_source(path, width, delimiter, encoding))
