@@ -258,22 +258,19 @@ def review_queue(engine: sa.Engine, *, include_decided: bool = False) -> pd.Data
                 ],
                 ignore_index=True,
             ).drop_duplicates()
-            others = pd.concat(
-                [
-                    pd.read_sql(
-                        statement.where(
-                            MatchPair.decision != "review",
-                            getattr(MatchPair, f"source_{side}") == source,
-                            getattr(MatchPair, f"record_id_{side}").in_(chunk),
-                        ),
-                        connection,
-                    )
-                    for side in ("l", "r")
-                    for source, chunk in _ids_by_source(decided_records)
-                ],
-                ignore_index=True,
-            )
-            found = [frame for frame in (pairs, others) if len(frame)]
+            others = [
+                pd.read_sql(
+                    statement.where(
+                        MatchPair.decision != "review",
+                        getattr(MatchPair, f"source_{side}") == source,
+                        getattr(MatchPair, f"record_id_{side}").in_(chunk),
+                    ),
+                    connection,
+                )
+                for side in ("l", "r")
+                for source, chunk in _ids_by_source(decided_records)
+            ]
+            found = [frame for frame in (pairs, *others) if len(frame)]
             if found:
                 pairs = pd.concat(found, ignore_index=True).drop_duplicates("pair_id")
         pairs = pairs.sort_values("pair_id", kind="stable").reset_index(drop=True)
