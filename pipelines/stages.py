@@ -149,14 +149,15 @@ def validate_batch(
     id that the batch repeats (uniqueness is checked among them). The unchanged rows go on as they are.
     """
     hashes = content_hashes(batch.records)
-    if known is None:
-        return _validated(batch, batch.records, hashes, data_docs_dir)
-    held = known.loc[known["source"] == batch.source].set_index("record_id")["content_hash"]
-    ids = batch.records["record_id"]
-    unchanged = (ids.map(held).to_numpy(dtype=object) == hashes) & ~ids.duplicated(keep=False).to_numpy()
+    unchanged = np.zeros(len(batch.records), dtype=bool)
+    if known is not None:
+        held = known.loc[known["source"] == batch.source].set_index("record_id")["content_hash"]
+        ids = batch.records["record_id"]
+        unchanged = (ids.map(held).to_numpy(dtype=object) == hashes) & ~ids.duplicated(keep=False).to_numpy()
     if not unchanged.any():
         return _validated(batch, batch.records, hashes, data_docs_dir)
-    checked = _validated(batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, unchanged)
+    skipped = int(unchanged.sum())
+    checked = _validated(batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, skipped)
     # the unchanged rows and the rows that passed (``passed`` keeps the batch's index), in the batch's order
     kept = unchanged | batch.records.index.isin(checked.records.index)
     return replace(checked, records=batch.records[kept].reset_index(drop=True), content_hashes=hashes[kept])
@@ -167,11 +168,10 @@ def _validated(
     records: pd.DataFrame,
     hashes: np.ndarray,
     data_docs_dir: Path | None,
-    unchanged: np.ndarray | None = None,
+    skipped: int = 0,
 ) -> ValidatedSource:
-    skipped = int(unchanged.sum()) if unchanged is not None else 0
+    """Validate ``records`` (the batch's rows less the ``skipped`` unchanged ones; their ``hashes``)."""
     if len(records) == 0 and skipped:
-        result = None
         passed, quarantined, outcomes = records, batch.rejected.iloc[0:0], []
     else:
         result = validate_source(records, source=batch.source, data_docs_dir=data_docs_dir)

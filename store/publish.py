@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from connectors.errors import RegistryError
 from store.golden import build_persons
 from store.ids import IdChanges, assign_registry_ids, id_changes
+from store.keys import chunks, ids_by_source
 from store.models import (
     RAW_FIELDS,
     STANDARD_FIELDS,
@@ -50,7 +51,6 @@ __all__ = ["ConservationError", "PublishSummary", "RunOutcome", "content_hashes"
 log = logging.getLogger(__name__)
 
 _BATCH = 20_000
-_KEYS_PER_STATEMENT = 500
 _NEXT_ID_KEY = "next_registry_number"
 _KEYS = ["source", "record_id"]
 
@@ -184,7 +184,7 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
             connection.execute(sa.delete(Person))
             connection.execute(sa.delete(MatchPair))
         else:
-            for chunk in _chunks(sorted(touched)):
+            for chunk in chunks(sorted(touched)):
                 connection.execute(
                     sa.delete(SourceRecord).where(
                         SourceRecord.deleted_at.is_(None), SourceRecord.registry_id.in_(chunk)
@@ -269,27 +269,11 @@ def _live_records(connection: sa.Connection, registry_ids: Sequence[str] | None)
         return pd.read_sql(statement, connection, dtype=object)
     parts = [
         pd.read_sql(statement.where(SourceRecord.registry_id.in_(chunk)), connection, dtype=object)
-        for chunk in _chunks(registry_ids)
+        for chunk in chunks(registry_ids)
     ]
     if not parts:
         return pd.read_sql(statement.where(sa.false()), connection, dtype=object)
     return pd.concat(parts, ignore_index=True)
-
-
-def _chunks(items: Sequence, size: int = _KEYS_PER_STATEMENT) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _ids_by_source(keys: pd.DataFrame) -> Iterable[tuple[str, Sequence[str]]]:
-    """``(source, record ids)`` chunks of ``keys``: ``source = ? AND record_id IN (...)`` statements use
-    the (source, record_id) indexes on every engine, where a row-value ``IN`` may scan the table."""
-    if keys.empty:
-        return
-    frame = keys.loc[:, _KEYS].astype(str).drop_duplicates()
-    for source, ids in frame.groupby("source", sort=True)["record_id"]:
-        for chunk in _chunks(sorted(ids)):
-            yield str(source), chunk
 
 
 def _vanished(outcome: RunOutcome, live: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
@@ -301,7 +285,7 @@ def _vanished(outcome: RunOutcome, live: pd.DataFrame, records: pd.DataFrame) ->
 
 
 def _mark_deleted(connection: sa.Connection, vanished: pd.DataFrame, run_id: str, now: datetime) -> None:
-    for source, chunk in _ids_by_source(vanished):
+    for source, chunk in ids_by_source(vanished):
         connection.execute(
             sa.update(SourceRecord)
             .where(
@@ -321,14 +305,14 @@ def _delete_tombstones_of(connection: sa.Connection, keys: pd.DataFrame) -> None
         dtype=object,
     )
     back = tombstones.merge(keys.loc[:, _KEYS].astype(str), on=_KEYS)
-    for source, chunk in _ids_by_source(back):
+    for source, chunk in ids_by_source(back):
         connection.execute(
             sa.delete(SourceRecord).where(SourceRecord.source == source, SourceRecord.record_id.in_(chunk))
         )
 
 
 def _delete_pairs_of(connection: sa.Connection, keys: pd.DataFrame) -> None:
-    for source, chunk in _ids_by_source(keys):
+    for source, chunk in ids_by_source(keys):
         connection.execute(
             sa.delete(MatchPair).where(MatchPair.source_l == source, MatchPair.record_id_l.in_(chunk))
         )

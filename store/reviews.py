@@ -10,7 +10,6 @@ must-link ("match") or cannot-link ("non-match") constraint that overrides the m
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -20,6 +19,7 @@ from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connectors.errors import RegistryError
+from store.keys import ids_by_source
 from store.models import Base, MatchPair, Run, SourceRecord
 
 __all__ = [
@@ -121,15 +121,6 @@ def record_decision(
     return key
 
 
-def _ids_by_source(keys: pd.DataFrame, size: int = 500) -> Iterator[tuple[str, list[str]]]:
-    """``(source, record ids)`` chunks of the distinct ``source, record_id`` keys."""
-    frame = keys.loc[:, ["source", "record_id"]].dropna().astype(str).drop_duplicates()
-    for source, ids in frame.groupby("source", sort=True)["record_id"]:
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), size):
-            yield str(source), ordered[start : start + size]
-
-
 def _read_records(connection: sa.Connection, keys: pd.DataFrame, columns: list) -> pd.DataFrame:
     """``columns`` of the source records named by ``keys`` (``source, record_id``), read by key."""
     statement = sa.select(*columns)
@@ -139,7 +130,7 @@ def _read_records(connection: sa.Connection, keys: pd.DataFrame, columns: list) 
             connection,
             dtype=object,
         )
-        for source, chunk in _ids_by_source(keys)
+        for source, chunk in ids_by_source(keys)
     ]
     if not parts:
         return pd.read_sql(statement.where(sa.false()), connection, dtype=object)
@@ -268,7 +259,7 @@ def review_queue(engine: sa.Engine, *, include_decided: bool = False) -> pd.Data
                     connection,
                 )
                 for side in ("l", "r")
-                for source, chunk in _ids_by_source(decided_records)
+                for source, chunk in ids_by_source(decided_records)
             ]
             found = [frame for frame in (pairs, *others) if len(frame)]
             if found:
