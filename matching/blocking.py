@@ -132,16 +132,51 @@ def derive_key(std: pd.DataFrame, key: str, cache: dict[str, pd.Series] | None =
     return values
 
 
+#: Derived keys that are a column of ``name_token_features`` as they are.
+_TOKEN_KEYS = {"name_first": "first", "name_last": "last", "name_sorted": "sorted"}
+
+
+def _key_factor(std: pd.DataFrame, key: str, cache: dict) -> tuple[np.ndarray, int]:
+    """``pd.factorize(derive_key(std, key))``: codes (-1 for a missing or empty value) and the number of
+    distinct values, without building the normalised column (cached in ``cache``)."""
+    slot = f"__codes__{key}"
+    if slot in cache:
+        return cache[slot]
+    if key in std.columns:
+        values = std[key]
+    elif key in _TOKEN_KEYS:
+        if "__name_tokens__" not in cache:
+            cache["__name_tokens__"] = name_token_features(std["name_key"])
+        values = cache["__name_tokens__"][_TOKEN_KEYS[key]]
+    elif key in DERIVED_KEYS:
+        values = DERIVED_KEYS[key](std, cache)
+    else:
+        raise MatchInputError(f"blocking key {key!r} is neither a column nor a derived key", columns=(key,))
+    if values.dtype != object:
+        values = values.astype("object")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    count = len(uniques)
+    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    if len(empty):
+        # the empty string is missing too: drop it from the distinct values, as derive_key does
+        codes[codes == empty[0]] = -1
+        codes[codes > empty[0]] -= 1
+        count -= 1
+    cache[slot] = (codes, count)
+    return codes, count
+
+
 def key_codes(
     std: pd.DataFrame, keys: tuple[str, ...], cache: dict[str, pd.Series] | None = None
 ) -> np.ndarray:
     """One int64 block code per record (-1 when any key is missing)."""
+    cache = {} if cache is None else cache
     combined = np.zeros(len(std), dtype=np.int64)
     missing = np.zeros(len(std), dtype=bool)
     for key in keys:
-        codes, uniques = pd.factorize(derive_key(std, key, cache), use_na_sentinel=True)
+        codes, count = _key_factor(std, key, cache)
         missing |= codes < 0
-        combined = combined * (len(uniques) + 1) + codes.astype(np.int64) + 1
+        combined = combined * (count + 1) + codes.astype(np.int64) + 1
         combined, _ = pd.factorize(combined)
         combined = combined.astype(np.int64)
     combined[missing] = -1

@@ -41,7 +41,7 @@ from matching.errors import MatchInputError
 from matching.names import name_token_features, name_token_matrix
 from matching.settings import ComparisonSettings
 
-__all__ = ["Comparison", "build_comparisons", "comparison_matrix", "Features"]
+__all__ = ["Comparison", "build_comparisons", "comparison_matrix", "Features", "term_frequencies"]
 
 
 def _text(std: pd.DataFrame, column: str) -> np.ndarray:
@@ -68,6 +68,15 @@ class Features:
     tf_freq: np.ndarray | None = None
 
 
+def term_frequencies(values: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per value of ``values``: a code (-1 for empty) into the frequencies of the distinct values, counted
+    over ``values`` and ``others`` (the rest of the population, when the frame is only part of it)."""
+    counted = values if others is None or len(others) == 0 else np.concatenate([values, others])
+    codes, uniques = pd.factorize(pd.Series(counted, dtype=object).replace("", None), use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
+    return codes[: len(values)].astype(np.int64), counts / max(counts.sum(), 1.0)
+
+
 class Comparison:
     """Base class: one field, levels in fixed order, level 0 = null."""
 
@@ -87,12 +96,13 @@ class Comparison:
         values = _text(std, self.settings.column or "")
         return self._with_tf(Features({"value": values}), values)
 
+    def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+        """The values whose frequencies adjust this comparison's agreement weights, one per record."""
+        return _text(std, self.settings.column or "")
+
     def _with_tf(self, features: Features, tf_values: np.ndarray) -> Features:
         if self.settings.term_frequency:
-            codes, uniques = pd.factorize(pd.Series(tf_values).replace("", None), use_na_sentinel=True)
-            counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
-            features.tf_code = codes.astype(np.int64)
-            features.tf_freq = counts / max(counts.sum(), 1.0)
+            features.tf_code, features.tf_freq = term_frequencies(tf_values)
         return features
 
     def levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -161,16 +171,24 @@ class NameComparison(Comparison):
     max_tokens = 6
     chunk = 200_000
 
-    def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
+    def _tokens(self, std: pd.DataFrame, key: np.ndarray, cache: dict | None) -> pd.DataFrame:
+        """``name_token_features`` of the key column (shared with blocking through ``cache``)."""
         column = self.settings.column or "name_key"
-        key = _text(std, column)
         cache = {} if cache is None else cache
         if column == "name_key" and "__name_tokens__" in cache:
-            tokens = cache["__name_tokens__"]
-        else:
-            tokens = name_token_features(pd.Series(key, index=std.index))
-            if column == "name_key":
-                cache["__name_tokens__"] = tokens
+            return cache["__name_tokens__"]
+        tokens = name_token_features(pd.Series(key, index=std.index))
+        if column == "name_key":
+            cache["__name_tokens__"] = tokens
+        return tokens
+
+    def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+        key = _text(std, self.settings.column or "name_key")
+        return self._tokens(std, key, cache)["sorted"].to_numpy(dtype=object)
+
+    def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
+        key = _text(std, self.settings.column or "name_key")
+        tokens = self._tokens(std, key, cache)
         arrays = {"key": key}
         for name in ("sorted", "nospace"):
             arrays[name] = tokens[name].to_numpy(dtype=object)
@@ -269,6 +287,9 @@ class DateComparison(Comparison):
 
     level_names = ("null", "exact", "one_typo", "day_month_swap", "default_day", "within_year", "else")
 
+    def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+        return _text(std, self.settings.column or "birth_date_std")
+
     def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
         iso = _text(std, self.settings.column or "birth_date_std")
         parsed = pd.to_datetime(pd.Series(iso).replace("", None), format="%Y-%m-%d", errors="coerce")
@@ -317,6 +338,9 @@ class NikComparison(Comparison):
     both get their own, weaker levels."""
 
     level_names = ("null", "exact", "exact_inconsistent", "one_edit", "else_inconsistent", "else")
+
+    def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+        return _text(std, self.settings.column or "nik_std")
 
     def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
         nik = _text(std, self.settings.column or "nik_std")

@@ -23,7 +23,13 @@ import pandas as pd
 
 from matching.blocking import block_pairs, key_codes, random_pairs, sample_pairs_in_blocks
 from matching.clustering import cluster_links
-from matching.comparisons import Comparison, Features, build_comparisons, comparison_matrix
+from matching.comparisons import (
+    Comparison,
+    Features,
+    build_comparisons,
+    comparison_matrix,
+    term_frequencies,
+)
 from matching.errors import MatchInputError, MatchSettingsError
 from matching.executors import Executor, LocalExecutor, chunk_bounds
 from matching.scoring import (
@@ -36,7 +42,13 @@ from matching.scoring import (
     merge_pattern_counts,
     pattern_counts,
 )
-from matching.settings import MatchSettings, ThresholdSettings, load_settings, settings_hash
+from matching.settings import (
+    MatchSettings,
+    ThresholdSettings,
+    load_settings,
+    settings_hash,
+    training_hash,
+)
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -312,18 +324,35 @@ class ScoredPairs:
     records: int
     stats: dict[str, object]
     model: dict[str, object]
+    #: ``FellegiSunterModel.state`` of the model trained on this frame (``None`` when scored with a stored
+    #: model): what an incremental run scores with after a full one.
+    fitted: dict[str, object] | None = None
 
     def __len__(self) -> int:
         return len(self.left)
 
 
 def score_records(
-    std: pd.DataFrame, settings: MatchSettings | None = None, *, executor: Executor | None = None
+    std: pd.DataFrame,
+    settings: MatchSettings | None = None,
+    *,
+    executor: Executor | None = None,
+    model: dict[str, object] | None = None,
+    population: pd.DataFrame | None = None,
+    population_keys: dict | None = None,
 ) -> ScoredPairs:
     """Block, compare, train (no labels) and score: every candidate pair with its weight and decision.
 
     ``executor``: where the comparisons of chunks of pairs run (default: this process); the result is
-    the same with any executor."""
+    the same with any executor.
+
+    Scoring part of a population (an incremental run: the frame holds only the records decided
+    again): ``population`` holds the population's other records (at least the columns the term
+    frequencies count; see ``Comparison.tf_values``) and ``model`` the ``ScoredPairs.fitted`` state of a
+    model trained on the whole population (same :func:`training_hash`). Then nothing is trained: a pair
+    gets the weight it would get in a run over the whole population (term frequencies counted over it,
+    lambda scaled to its size). ``population_keys``: derived keys of ``population`` already computed
+    (e.g. ``__name_tokens__``, row for row)."""
     settings = settings or load_settings()
     executor = executor or LocalExecutor()
     _check_columns(std, settings)
@@ -334,6 +363,8 @@ def score_records(
     comparisons = build_comparisons(settings.comparisons)
     keys: dict = {}  # derived keys and name tokens, shared by features, blocking and training
     features = [c.prepare(std, keys) for c in comparisons]
+    if population is not None:
+        _count_population_frequencies(comparisons, features, std, keys, population, population_keys)
     timer.lap("features")
 
     candidates = block_pairs(std, settings.blocking, keys)
@@ -347,9 +378,14 @@ def score_records(
     del compared
     timer.lap("comparisons")
 
-    model = train_model(
-        std, comparisons, features, candidate_patterns, settings, keys, executor=executor, shared=shared
-    )
+    if model is None:
+        fitted = train_model(
+            std, comparisons, features, candidate_patterns, settings, keys, executor=executor, shared=shared
+        )
+    else:
+        fitted = _stored_model(
+            model, comparisons, settings, n + (0 if population is None else len(population))
+        )
     timer.lap("training")
 
     thresholds = settings.thresholds
@@ -359,7 +395,7 @@ def score_records(
     for left, _ in chunks:
         items.append((left, matrix[start : start + len(left)]))
         start += len(left)
-    scored = executor.map(_chunk_scores, items, shared, model, thresholds)
+    scored = executor.map(_chunk_scores, items, shared, fitted, thresholds)
     contributions = _concatenate([part[0] for part in scored], np.float32, (0, len(comparisons)))
     weight = _concatenate([part[1] for part in scored], np.float64, (0,))
     probability = _concatenate([part[2] for part in scored], np.float64, (0,))
@@ -372,13 +408,13 @@ def score_records(
         "candidate_pairs": len(candidates),
         "pairs_per_rule": candidates.counts,
         "new_pairs_per_rule": candidates.new_counts,
-        "em": model.training,
+        "em": fitted.training,
         "seconds": timer.seconds,
         "settings_hash": settings_hash(settings),
     }
     model_dict = {
         "settings_hash": settings_hash(settings),
-        **model.to_dict(),
+        **fitted.to_dict(),
         "term_frequencies": {
             c.name: {
                 "distinct_values": int(len(f.tf_freq)),
@@ -403,7 +439,48 @@ def score_records(
         records=n,
         stats=stats,
         model=model_dict,
+        fitted=fitted.state(n, training_hash(settings)) if model is None else None,
     )
+
+
+def _count_population_frequencies(
+    comparisons: list[Comparison],
+    features: list[Features],
+    std: pd.DataFrame,
+    keys: dict,
+    population: pd.DataFrame,
+    population_keys: dict | None,
+) -> None:
+    """Term frequencies over the frame and the rest of the population (``population``), in place."""
+    population = population.reset_index(drop=True)
+    population_keys = dict(population_keys or {})
+    for comparison, feats in zip(comparisons, features, strict=True):
+        if feats.tf_code is None:
+            continue
+        try:
+            others = comparison.tf_values(population, population_keys)
+        except MatchInputError:
+            log.warning(
+                "term frequencies of %s counted in the frame only: the population lacks its column",
+                comparison.name,
+            )
+            continue
+        feats.tf_code, feats.tf_freq = term_frequencies(comparison.tf_values(std, keys), others)
+
+
+def _stored_model(
+    state: dict[str, object], comparisons: list[Comparison], settings: MatchSettings, records: int
+) -> FellegiSunterModel:
+    """The stored model (``ScoredPairs.fitted``) for a population of ``records`` records."""
+    names = [c.name for c in comparisons]
+    levels = [list(c.level_names) for c in comparisons]
+    if (
+        state.get("training_hash") != training_hash(settings)
+        or state.get("comparison_names") != names
+        or state.get("level_names") != levels
+    ):
+        raise MatchSettingsError("the stored model was trained with other match settings; train a new one")
+    return FellegiSunterModel.from_state(state, records)
 
 
 def _concatenate(parts: list[np.ndarray], dtype: type, empty_shape: tuple[int, ...]) -> np.ndarray:

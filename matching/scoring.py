@@ -18,6 +18,7 @@ null levels contribute 0. Probability = ``2**w / (1 + 2**w)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -200,6 +201,46 @@ class FellegiSunterModel:
     @property
     def prior_weight(self) -> float:
         return float(np.log2(self.lambda_) - np.log2(1 - self.lambda_))
+
+    def state(self, records: int, training_hash: str) -> dict[str, object]:
+        """Everything needed to score with this model again (full precision, JSON-serialisable).
+
+        ``records``: the size of the frame it was trained on (lambda is a share of that frame's record
+        pairs); ``training_hash``: :func:`matching.settings.training_hash` of its settings."""
+        return {
+            "version": 1,
+            "training_hash": training_hash,
+            "records": int(records),
+            "comparison_names": list(self.comparison_names),
+            "level_names": [list(names) for names in self.level_names],
+            "m": [[float(x) for x in values] for values in self.m],
+            "u": [[float(x) for x in values] for values in self.u],
+            "lambda": float(self.lambda_),
+            "tf_levels": [list(levels) for levels in self.tf_levels],
+            "tf_minimum": [float(x) for x in self.tf_minimum],
+            "tf_max_adjustment": float(self.tf_max_adjustment),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], records: int) -> FellegiSunterModel:
+        """The model of :meth:`state`, for a population of ``records`` records.
+
+        Lambda is the expected share of matching pairs among all record pairs: with the matches growing
+        like the records and the pairs like their square, it scales by (n - 1) / (records - 1), n the
+        records it was trained on; m, u and the term-frequency settings are the trained ones."""
+        trained_on = int(state["records"])
+        lam = float(state["lambda"]) * max(trained_on - 1, 1) / max(records - 1, 1)
+        return cls(
+            comparison_names=tuple(state["comparison_names"]),
+            level_names=tuple(tuple(names) for names in state["level_names"]),
+            m=tuple(np.asarray(values, dtype=np.float64) for values in state["m"]),
+            u=tuple(np.asarray(values, dtype=np.float64) for values in state["u"]),
+            lambda_=float(np.clip(lam, 1e-15, 0.5)),
+            tf_levels=tuple(tuple(int(x) for x in levels) for levels in state["tf_levels"]),
+            tf_minimum=tuple(float(x) for x in state["tf_minimum"]),
+            tf_max_adjustment=float(state["tf_max_adjustment"]),
+            training={"stored": True, "trained_on_records": trained_on, "scaled_to_records": int(records)},
+        )
 
     def level_weights(self) -> list[np.ndarray]:
         """log2(m/u) per comparison and level (0 for the null level)."""

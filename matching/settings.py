@@ -31,6 +31,7 @@ __all__ = [
     "MatchSettings",
     "load_settings",
     "settings_hash",
+    "training_hash",
     "DEFAULT_PRESET",
 ]
 
@@ -154,6 +155,17 @@ class MatchSettings(_Frozen):
 def settings_hash(settings: MatchSettings) -> str:
     """Stable SHA-256 (hex, 16 chars) of the settings' canonical JSON."""
     payload = json.dumps(settings.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def training_hash(settings: MatchSettings) -> str:
+    """:func:`settings_hash` of what a trained model depends on: blocking, comparisons and EM (not the
+    thresholds or the clustering, which only decide on the weights)."""
+    payload = json.dumps(
+        settings.model_dump(mode="json", exclude={"thresholds", "clustering"}),
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 

@@ -45,6 +45,7 @@ from pipelines import artifacts, stages
 from pipelines.increments import Increment, keep_previous_decisions, plan_increment, read_live_records
 from pipelines.progress import StageClock
 from pipelines.settings import ExecutorName, RegistrySettings, SourceName
+from pipelines.stages import stored_model
 from reporting import ReportInputs, data_docs_dir, write_report
 from store import PublishSummary, RunOutcome, open_registry, publish_run, redact_url
 from store.held import count_persons
@@ -106,8 +107,9 @@ def diff(
     settings: MatchSettings,
     held: pd.DataFrame | None = None,
     hashes: np.ndarray | None = None,
+    background: bool = True,
 ) -> Increment:
-    return plan_increment(engine, records, settings, held=held, hashes=hashes)
+    return plan_increment(engine, records, settings, held=held, hashes=hashes, background=background)
 
 
 @task(**_options)
@@ -124,9 +126,19 @@ def match(
     settings: MatchSettings,
     executor: ExecutorName = "local",
     dask_address: str | None = None,
+    model: dict[str, object] | None = None,
+    population: pd.DataFrame | None = None,
+    population_keys: dict | None = None,
 ) -> ScoredPairs:
     with open_executor(executor, dask_address) as run_on:
-        return score_records(records, settings, executor=run_on)
+        return score_records(
+            records,
+            settings,
+            executor=run_on,
+            model=model,
+            population=population,
+            population_keys=population_keys,
+        )
 
 
 @task(**_options)
@@ -254,6 +266,9 @@ def sync(
         incremental = not full and count_persons(engine) > 0 and not decisions_since_last_run(engine)
         # every source's live records: a carried-over source (``only``) is unchanged by definition
         known = tasks["read-registry"](quote(engine), list(drop.names)) if incremental else None
+        # an increment is scored with the model the last full run trained on every record, when the
+        # match settings it was trained with are tonight's (else it trains on a padded frame)
+        model = stored_model(engine, settings, options.stored_model_min_records) if incremental else None
         with clock.stage("validate", total=len(batches)) as advance:
             # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it;
             # an incremental run validates the rows that are new or changed since the registry had them
@@ -279,13 +294,28 @@ def sync(
                     quote(settings),
                     quote(known),
                     quote(hashes),
+                    background=model is None,
                 )
-                combined, hashes = increment.records, increment.content_hashes
+                # the new and changed records were standardised to find their neighbours already
+                combined, hashes = increment.to_standardise, increment.content_hashes
             records = tasks["standardise"](quote(combined), executor, dask_address)
+            if increment is not None:
+                records = increment.standardised(records)
         # quote: Prefect must not walk the settings model or the scored arrays
         with clock.stage("match"):
+            within = increment is not None and model is not None
             scored = (
-                tasks["match"](records, quote(settings), executor, dask_address) if len(records) else None
+                tasks["match"](
+                    records,
+                    quote(settings),
+                    executor,
+                    dask_address,
+                    quote(model),
+                    quote(increment.population if within else None),
+                    quote(increment.population_keys if within else None),
+                )
+                if len(records)
+                else None
             )
         with clock.stage("cluster"):
             # the stewards' decisions (store.reviews) override the model: must-link / cannot-link
@@ -317,11 +347,13 @@ def sync(
                 "match_settings": match_settings,
                 "held": list(plan.held_names),
                 "incremental": increment is not None,
+                "stored_model": model is not None,
                 "executor": executor,
                 "dask_address": redact_url(dask_address) if dask_address else None,
             },
             increment=increment,
             content_hashes=hashes,
+            match_model=scored.fitted if scored is not None else None,
         )
         with clock.stage("publish"):
             summary = tasks["publish"](engine, outcome, dry_run)

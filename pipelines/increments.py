@@ -8,10 +8,15 @@ any blocking rule of the match settings (oversized blocks skipped, as the matche
 those neighbours, of the changed records and of the vanished records are *touched*: their live records
 are matched again together with the new and changed ones, and only they are decided again.
 
-The matcher trains its model (u, m, lambda, term frequencies) on the frame it is given, so a handful of
-records alone would be scored by a poorly trained model: the frame is padded with whole persons drawn
-from the rest of the registry (a fixed pseudo-random choice by registry id, up to ``BACKGROUND_RECORDS``
-records in all), who are decided again like the touched ones.
+The frame is scored within the whole population: with the model (m, u, lambda) the last full run
+trained on every record (``store.trained``; lambda scaled to the population's size) and with term
+frequencies counted over the frame and ``Increment.population`` (the stored standardised columns of the
+live records not decided again), so that a pair weighs what it would in a full run. Without a usable
+stored model (none yet, other match settings, or one trained on a small registry, see
+``pipelines.stages.stored_model``) the matcher trains on the frame itself, and a handful of records
+alone would give a poorly trained model: the frame is then padded with whole persons drawn from the
+rest of the registry (a fixed pseudo-random choice by registry id, up to ``BACKGROUND_RECORDS`` records
+in all), who are decided again like the touched ones.
 
 Unchanged records of the same touched person are tied together (``must_link``): the registry's earlier
 decision on them stands and they can only gain records or merge with another person; a changed record
@@ -32,6 +37,7 @@ import sqlalchemy as sa
 
 from matching import MatchingError, MatchSettings, ScoredPairs, standardise_records
 from matching.blocking import key_codes
+from store.frames import fetch_frame
 from store.models import SourceRecord
 from store.publish import content_hashes
 
@@ -68,6 +74,30 @@ class Increment:
     #: changed (``fresh``).
     previous_ids: np.ndarray | None = None
     fresh: np.ndarray | None = None
+    #: The stored standardised columns of the live records not decided again (term frequencies), and
+    #: derived keys already computed for them (``matching.score_records(population_keys=…)``).
+    population: pd.DataFrame | None = None
+    population_keys: dict = field(default_factory=dict)
+    #: ``standardise_records`` of the fresh rows of ``records`` (in their order), done to find neighbours.
+    standardised_fresh: pd.DataFrame | None = None
+
+    def standardised(self, rest: pd.DataFrame) -> pd.DataFrame:
+        """The standardised ``records``, from ``rest`` (``standardise_records`` of the rows not fresh, in
+        their order) and the fresh rows standardised already."""
+        if self.standardised_fresh is None or self.fresh is None:
+            return rest
+        fresh = np.flatnonzero(self.fresh)
+        order = np.concatenate([fresh, np.flatnonzero(~self.fresh)])
+        parts = [part for part in (self.standardised_fresh, rest) if len(part)] or [rest]
+        combined = pd.concat(parts, ignore_index=True)
+        return combined.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+    @property
+    def to_standardise(self) -> pd.DataFrame:
+        """The rows of ``records`` still to standardise (all, when none were)."""
+        if self.standardised_fresh is None or self.fresh is None:
+            return self.records
+        return self.records[~self.fresh].reset_index(drop=True)
 
     @property
     def empty(self) -> bool:
@@ -84,9 +114,13 @@ def read_live_records(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
         SourceRecord.content_hash,
     ]
     columns += [getattr(SourceRecord, name) for name in _BLOCKING_COLUMNS]
-    statement = sa.select(*columns).where(SourceRecord.deleted_at.is_(None), SourceRecord.source.in_(sources))
+    statement = sa.select(*columns).where(SourceRecord.deleted_at.is_(None))
     with engine.connect() as connection:
-        return pd.read_sql(statement, connection, dtype=object)
+        held = set(connection.execute(sa.select(SourceRecord.source).distinct()).scalars())
+        if not held <= set(sources):
+            # a filter on the key's first column reads through the index: twice the time of a scan
+            statement = statement.where(SourceRecord.source.in_(sources))
+        return fetch_frame(connection, statement)
 
 
 def plan_increment(
@@ -96,38 +130,43 @@ def plan_increment(
     *,
     held: pd.DataFrame | None = None,
     hashes: np.ndarray | None = None,
+    background: bool = True,
 ) -> Increment:
     """Compare the drop's validated ``records`` (canonical frame) with the registry (see module docstring).
 
     ``held``: ``read_live_records`` of the records' sources, when already read; ``hashes``: the records'
-    ``content_hashes``, when already computed.
+    ``content_hashes``, when already computed. ``background``: pad the frame with untouched persons for
+    training; not needed when the frame is scored with the stored model of the whole population.
     """
-    records = records.reset_index(drop=True)
     if held is None:
         held = read_live_records(engine, sorted(set(records["source"])))
     else:
         held = held[held["source"].isin(set(records["source"]))].reset_index(drop=True)
-    current = records[_KEYS].assign(content_hash=content_hashes(records) if hashes is None else hashes)
-    current_keys, held_keys = _record_keys(current), _record_keys(held)
+    current_hashes = content_hashes(records) if hashes is None else np.asarray(hashes, dtype=object)
     # (source, record_id) is the registry's primary key: each record finds at most one held row
-    position = pd.Index(held_keys).get_indexer(current_keys)
+    position = pd.Index(_record_keys(held)).get_indexer(_record_keys(records))
     found = position >= 0
-    registry_ids = np.full(len(current), None, dtype=object)
+    registry_ids = np.full(len(records), None, dtype=object)
     registry_ids[found] = held["registry_id"].to_numpy(dtype=object)[position[found]]
-    held_hashes = np.full(len(current), None, dtype=object)
+    held_hashes = np.full(len(records), None, dtype=object)
     held_hashes[found] = held["content_hash"].to_numpy(dtype=object)[position[found]]
     is_new = ~found
-    is_changed = found & (current["content_hash"].to_numpy(dtype=object) != held_hashes)
+    is_changed = found & (current_hashes != held_hashes)
     fresh = is_new | is_changed
-    present = held_keys.isin(current_keys).to_numpy()
+    # held rows by what the drop says of them (no second key lookup: ``position`` maps drop → held)
+    present = _held_mask(len(held), position[found])
     vanished = held.loc[~present, _KEYS].reset_index(drop=True)
 
     touched = set(registry_ids[is_changed]) | set(held.loc[~present, "registry_id"])
+    names_of_held: pd.DataFrame | None = None
+    standardised: pd.DataFrame | None = None
     if fresh.any():
         standardised = standardise_records(records[fresh].reset_index(drop=True))
-        stable = held[held_keys.isin(current_keys[~fresh]).to_numpy()]
-        touched |= _neighbours(stable, standardised, settings)
-        touched |= _background(held, touched, BACKGROUND_RECORDS - int(fresh.sum()))
+        stable = _held_mask(len(held), position[found & ~fresh])
+        neighbours, names_of_held = _neighbours(held, stable, standardised, settings)
+        touched |= neighbours
+        if background:
+            touched |= _background(held, touched, BACKGROUND_RECORDS - int(fresh.sum()))
     # pandas isin hashes; np.isin on object arrays compares every pair
     decide = fresh | (~fresh & pd.Series(registry_ids, dtype=object).isin(touched).to_numpy())
     chosen = np.flatnonzero(decide)
@@ -146,9 +185,18 @@ def plan_increment(
         "records; %(touched_persons)d persons touched, %(decided_records)d records decided again",
         counts,
     )
+    # the live records not decided again: the rest of the population the frame is scored within
+    others = np.flatnonzero(_held_mask(len(held), position[found & ~decide]))
     return Increment(
         records=records.iloc[chosen].reset_index(drop=True),
-        content_hashes=current["content_hash"].to_numpy(dtype=object)[chosen],
+        population=held.iloc[others][_BLOCKING_COLUMNS].reset_index(drop=True),
+        population_keys=(
+            {"__name_tokens__": names_of_held.iloc[others].reset_index(drop=True)}
+            if names_of_held is not None
+            else {}
+        ),
+        content_hashes=current_hashes[chosen],
+        standardised_fresh=standardised,
         previous_ids=np.where(is_new[chosen], None, registry_ids[chosen]).astype(object),
         fresh=fresh[chosen],
         touched=frozenset(touched),
@@ -163,12 +211,22 @@ def _record_keys(frame: pd.DataFrame) -> pd.Series:
     return frame["source"].astype(str) + "\x1f" + frame["record_id"].astype(str)
 
 
-def _neighbours(stable: pd.DataFrame, fresh: pd.DataFrame, settings: MatchSettings) -> set[str]:
-    """Registry ids of the ``stable`` records sharing a non-oversized block with any ``fresh`` record."""
-    frame = pd.concat([stable[_BLOCKING_COLUMNS], fresh[_BLOCKING_COLUMNS]], ignore_index=True).astype(object)
-    frame = frame.where(frame.notna(), None)
-    n_stable = len(stable)
-    hit = np.zeros(n_stable, dtype=bool)
+def _held_mask(size: int, positions: np.ndarray) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[positions] = True
+    return mask
+
+
+def _neighbours(
+    held: pd.DataFrame, stable: np.ndarray, fresh: pd.DataFrame, settings: MatchSettings
+) -> tuple[set[str], pd.DataFrame | None]:
+    """Registry ids of the ``stable`` held records (a mask of ``held``) sharing a non-oversized block
+    with any ``fresh`` record; and the name tokens of every held record, when a rule needed them."""
+    n_held = len(held)
+    frame = pd.concat([held[_BLOCKING_COLUMNS], fresh[_BLOCKING_COLUMNS]], ignore_index=True)
+    hit = np.zeros(n_held, dtype=bool)
+    # blocks are sized as the matcher would size them: over the stable and the fresh records
+    counted = np.concatenate([stable, np.ones(len(fresh), dtype=bool)])
     cache: dict = {}
     for rule in settings.blocking.rules:
         limit = rule.max_block_size or settings.blocking.max_block_size
@@ -177,13 +235,14 @@ def _neighbours(stable: pd.DataFrame, fresh: pd.DataFrame, settings: MatchSettin
         except (KeyError, MatchingError):
             # a key the registry does not store: every held person may be a neighbour
             log.warning("blocking rule %s cannot be keyed on stored columns: every person touched", rule.name)
-            return set(stable["registry_id"])
-        sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0, dtype=np.int64)
-        wanted = np.unique(codes[n_stable:])
+            return set(held.loc[stable, "registry_id"]), None
+        sizes = np.bincount(codes[counted & (codes >= 0)], minlength=int(codes.max(initial=-1)) + 1)
+        wanted = np.unique(codes[n_held:])
         wanted = wanted[wanted >= 0]
         wanted = wanted[sizes[wanted] <= limit]
-        hit |= np.isin(codes[:n_stable], wanted)
-    return set(stable.loc[hit, "registry_id"])
+        hit |= np.isin(codes[:n_held], wanted)
+    tokens = cache.get("__name_tokens__")
+    return set(held.loc[hit & stable, "registry_id"]), None if tokens is None else tokens.iloc[:n_held]
 
 
 def _background(held: pd.DataFrame, touched: set[str], wanted: int) -> set[str]:

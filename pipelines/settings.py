@@ -47,6 +47,11 @@ class RegistrySettings(BaseSettings):
     executor: ExecutorName = "local"
     dask_address: str | None = None
 
+    # An incremental run scores its frame with the model the last full run trained on every record
+    # (no training, no padding) when that run had at least this many records; below it, m of rare
+    # comparison levels rests on too few pairs (some at the floor), so each increment trains its own.
+    stored_model_min_records: int = Field(default=30_000, ge=0)
+
     # Reading a source: transient errors (file not there yet, server unreachable) are retried with
     # exponential backoff: retry_delay, 2 x retry_delay, 4 x retry_delay, ...
     source_retries: int = Field(default=3, ge=0, le=50)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from connectors import REJECTED_COLUMNS, DropConfig, SourceBatch, SourceConfig
 from expectations import validate_source
 from matching import LinkageResult, MatchSettings, load_settings
+from matching.settings import training_hash
 from pipelines.errors import SyncParametersError
 from pipelines.increments import Increment
 from reporting import ReportInputs, review_contributions
@@ -25,6 +26,7 @@ from store import PublishSummary, RunOutcome, redact_url
 from store.held import count_persons, read_held_quarantine, read_held_records
 from store.models import Person
 from store.publish import content_hashes
+from store.trained import read_match_model
 
 __all__ = [
     "RegistrySnapshot",
@@ -90,6 +92,24 @@ def plan_sources(drop: DropConfig, only: Sequence[str] | None, *, full: bool = F
         refresh=tuple(source for source in drop.sources if source.name in wanted),
         held=tuple(source for source in drop.sources if source.name not in wanted),
     )
+
+
+def stored_model(engine: sa.Engine, settings: MatchSettings, min_records: int) -> dict[str, object] | None:
+    """The match model the last full run stored, when it was trained with tonight's match settings
+    (thresholds aside) on at least ``min_records`` records; otherwise ``None`` and the increment trains
+    on its own, padded frame."""
+    state = read_match_model(engine)
+    if state is None:
+        reason = "no full run stored one"
+    elif state.get("training_hash") != training_hash(settings):
+        reason = "the stored one was trained with other match settings"
+    elif int(state.get("records", 0)) < min_records:
+        reason = f"the stored one was trained on fewer than {min_records} records"
+    else:
+        log.info("increment scored with the model of the last full run (%d records)", int(state["records"]))
+        return state
+    log.info("increment trains its own match model: %s", reason)
+    return None
 
 
 def match_settings(path: str | None, threshold: float | None) -> MatchSettings:
@@ -305,12 +325,14 @@ def assemble_outcome(
     parameters: dict[str, object],
     increment: Increment | None = None,
     content_hashes: np.ndarray | None = None,
+    match_model: dict[str, object] | None = None,
 ) -> RunOutcome:
     """Turn positional matching output into what the registry stores, keyed by (source, record id).
 
     ``increment`` (an incremental run): only its touched persons are decided again, its vanished records
     are marked deleted. ``content_hashes``: the standardised records' content hashes, row by row, when
-    already computed (the publish computes them otherwise).
+    already computed (the publish computes them otherwise). ``match_model``: the model a full run
+    trained, to store for the increments.
     """
     records = standardised.reset_index(drop=True).assign(cluster=np.asarray(linkage.cluster_ids))
     kept = linkage.pairs[linkage.pairs["decision"].isin(_PAIR_DECISIONS_KEPT)]
@@ -345,6 +367,7 @@ def assemble_outcome(
         },
         touched=increment.touched if increment is not None else None,
         vanished=increment.vanished if increment is not None else None,
+        match_model=match_model if increment is None else None,
         content_hashes=content_hashes,
     )
 

@@ -109,12 +109,10 @@ def _read(engine: sa.Engine, run_id: str, queue_limit: int) -> RegistryView:
 
 def _largest(connection: sa.Connection, *, top: int) -> pd.DataFrame:
     """The ``top`` persons with the most live records: ``registry_id, records, sources, full_name``."""
-    records = sa.func.count().label("records")
+    # a person's record_count is the number of its live records (its golden record is built from them)
     biggest = pd.read_sql(
-        sa.select(SourceRecord.registry_id, records)
-        .where(SourceRecord.deleted_at.is_(None))
-        .group_by(SourceRecord.registry_id)
-        .order_by(records.desc(), SourceRecord.registry_id)
+        sa.select(Person.registry_id, Person.record_count.label("records"))
+        .order_by(Person.record_count.desc(), Person.registry_id)
         .limit(top),
         connection,
     )

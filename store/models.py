@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -67,7 +67,16 @@ class Run(Base):
 
 class SourceRecord(Base):
     __tablename__ = "source_records"
-    __table_args__ = (Index("ix_source_records_registry_id", "registry_id"),)
+    __table_args__ = (
+        Index("ix_source_records_registry_id", "registry_id"),
+        # the tombstones only: live records per source = all per source (the key's index) - these
+        Index(
+            "ix_source_records_tombstones",
+            "source",
+            sqlite_where=text("deleted_at IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
+    )
 
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -106,6 +106,68 @@ def test_day_two_keeps_ids_deletes_vanished_records_and_a_rerun_changes_nothing(
     assert stability.changed == 0
 
 
+def _hashes(db: str) -> pd.DataFrame:
+    engine = sa.create_engine(db)
+    try:
+        with engine.connect() as connection:
+            return pd.read_sql(
+                sa.text(
+                    "SELECT source, record_id, content_hash FROM source_records WHERE deleted_at IS NULL"
+                ),
+                connection,
+            )
+    finally:
+        engine.dispose()
+
+
+def test_an_increment_scored_with_the_stored_model_keeps_the_ids_of_unchanged_people(
+    prefect_server, small_drop, next_day, tmp_path, monkeypatch
+):
+    # the default keeps small registries training their own model (m of rare levels rests on few pairs);
+    # here the stored model of the 400-person day 1 scores the increment
+    monkeypatch.setenv("REGISTRY_STORED_MODEL_MIN_RECORDS", "0")
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    _run(small_drop, db, tmp_path)
+    day1, hashes1 = _links(db), _hashes(db)
+    engine = sa.create_engine(db)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT value FROM registry_meta WHERE key = 'match_model'")
+        ).scalar()
+    engine.dispose()
+    assert stored is not None and '"records": 806' in stored
+
+    _run(next_day, db, tmp_path)
+    day2, hashes2 = _links(db), _hashes(db)
+    engine = sa.create_engine(db)
+    with engine.connect() as connection:
+        parameters, counts = connection.execute(
+            sa.text("SELECT parameters, counts FROM runs ORDER BY started_at DESC LIMIT 1")
+        ).one()
+        still = connection.execute(
+            sa.text("SELECT value FROM registry_meta WHERE key = 'match_model'")
+        ).scalar()
+    engine.dispose()
+    assert '"stored_model": true' in parameters and '"touched_persons"' in counts
+    assert still == stored  # an increment does not retrain the model
+
+    # a person none of whose records changed keeps their id (a changed record is decided afresh)
+    truth = pd.read_csv(small_drop / "truth.csv", dtype=str, keep_default_na=False)
+    keys = ["source", "record_id"]
+    changed = hashes1.merge(hashes2, on=keys, suffixes=("", "_now"))
+    changed = changed[changed["content_hash"] != changed["content_hash_now"]]
+    touched = set(truth.merge(changed[keys], on=keys)["person_id"])
+    steady = truth[~truth["person_id"].isin(touched)]
+    stability = id_stability(day1, day2, steady)
+    assert stability.right_persons > 300 and stability.changed == 0
+
+    before = _state(db)
+    _run(next_day, db, tmp_path)
+    after = _state(db)
+    for table in before:
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+
+
 def test_a_second_run_while_one_holds_the_registry_is_refused(prefect_server, small_drop, db, tmp_path):
     engine = open_registry(db)
     acquire_lock(engine, "20261127T020000-abcdef")
