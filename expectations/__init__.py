@@ -8,9 +8,10 @@ row exactly once. ``outcomes`` has one :class:`ExpectationOutcome` per expectati
 JSON form of the GX result; both carry counts and ``source_row`` numbers, never personal values.
 
 Modules: ``suites`` (the three suites, built in code), ``derived`` (helper columns for the calendar
-checks GX cannot express), ``runner`` (the GX context, run and Data Docs), ``quarantine`` (GX result
--> outcomes and quarantine rows), ``validation`` (``validate_source``), ``outcomes`` (result types),
-``errors``.
+checks GX cannot express), ``frames`` (the Arrow-backed text columns handed to GX), ``runner`` (the GX
+context, run and Data Docs), ``docs_views`` (Data Docs page views keeping compiled templates),
+``quarantine`` (GX result -> outcomes and quarantine rows), ``validation`` (``validate_source``),
+``outcomes`` (result types), ``errors``.
 """
 
 from expectations.errors import (

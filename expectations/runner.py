@@ -10,6 +10,8 @@ memory, and a Data Docs site with a filesystem backend pointing at the requested
 No file-backed context is needed. The site's index lists the validations of that one context, i.e. of
 this call: give each source its own folder (building two sources into one folder leaves both validation
 pages on disk, but the index links only the last).
+The site's pages are rendered by GX's own page views with one change: their compiled Jinja templates
+are kept for the rest of the process (``expectations.docs_views``), so only the first build compiles them.
 
 The result format returns the unexpected rows by their ``source_row`` (the frame's named index) and
 leaves out the unexpected values themselves, so neither the result nor Data Docs carry personal data.
@@ -104,13 +106,29 @@ def run_suite(
     return result
 
 
+#: The sections of GX's default Data Docs site.
+_DOCS_SECTIONS = ("expectations", "validations", "profiling")
+
+
+def _view(class_name: str) -> dict[str, str]:
+    """A Data Docs view of ``expectations.docs_views`` (GX's page views, compiled templates kept)."""
+    return {"module_name": "expectations.docs_views", "class_name": class_name}
+
+
 def _build_data_docs(context: Any, data_docs_dir: Path) -> None:
     data_docs_dir.mkdir(parents=True, exist_ok=True)
     context.add_data_docs_site(
         site_name=DATA_DOCS_SITE,
         site_config={
             "class_name": "SiteBuilder",
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "site_index_builder": {
+                "class_name": "DefaultSiteIndexBuilder",
+                "view": _view("CachedJinjaIndexPageView"),
+            },
+            # GX's default sections (merged into its defaults), with views that keep compiled templates
+            "site_section_builders": {
+                section: {"view": _view("CachedJinjaPageView")} for section in _DOCS_SECTIONS
+            },
             "store_backend": {
                 "class_name": "TupleFilesystemStoreBackend",
                 "base_directory": str(data_docs_dir.resolve()),

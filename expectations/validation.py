@@ -6,20 +6,27 @@ import datetime as dt
 import logging
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from expectations.derived import derive_column
 from expectations.errors import FrameContractError
+from expectations.frames import gx_text_column
 from expectations.outcomes import SourceValidation
 from expectations.quarantine import derive_quarantine, read_results
 from expectations.runner import ID_COLUMN, run_suite
 from expectations.suites import suite_columns, suite_for, suite_helper_columns
 
-__all__ = ["validate_source"]
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+__all__ = ["ARROW_MIN_ROWS", "build_gx_frame", "validate_source"]
 
 logger = logging.getLogger(__name__)
+
+#: Frames of at least this many rows go to GX with Arrow-backed text (``build_gx_frame``).
+ARROW_MIN_ROWS = 20_000
 
 
 def validate_source(
@@ -40,23 +47,9 @@ def validate_source(
     canonical frame of that source.
     """
     suite = suite_for(source, today=today)
-    columns = suite_columns(suite)
-    helpers = suite_helper_columns(suite)
-    _check_frame(frame, source, (ID_COLUMN, *columns))
+    _check_frame(frame, source, (ID_COLUMN, *suite_columns(suite)))
 
-    # GX gets only the columns the suite reads (GX filters and copies whole frames per expectation, so
-    # every extra column costs time), indexed by source_row: GX names unexpected rows by that index.
-    # One copy into a single object block: GX slices the frame per expectation, and a frame of many
-    # blocks would be consolidated (copied) again each time. Helper columns (calendar dates) go last.
-    values = frame.loc[:, list(columns)].to_numpy(dtype=object)
-    if helpers:
-        values = np.column_stack([values, *(derive_column(frame, helper) for helper in helpers)])
-    gx_frame = pd.DataFrame(
-        values,
-        columns=[*columns, *helpers],
-        index=pd.Index(frame[ID_COLUMN].to_numpy(dtype="int64"), name=ID_COLUMN),
-    )
-    del values
+    gx_frame = build_gx_frame(frame, suite)
     docs_dir = Path(data_docs_dir) if data_docs_dir is not None else None
     result = run_suite(gx_frame, suite, data_docs_dir=docs_dir)
     del gx_frame
@@ -83,6 +76,33 @@ def validate_source(
         gx_result=gx_result,
         data_docs_index=docs_dir / "index.html" if docs_dir is not None else None,
     )
+
+
+def build_gx_frame(
+    frame: pd.DataFrame, suite: gx.ExpectationSuite, *, arrow_text: bool | None = None
+) -> pd.DataFrame:
+    """The frame GX validates: the columns ``suite`` reads, then its helper columns, by ``source_row``.
+
+    GX gets only the columns the suite reads (GX filters and copies whole frames per expectation, so
+    every extra column costs time), indexed by ``source_row``: GX names unexpected rows by that index.
+    Text columns are Arrow-backed where that is exactly equivalent (:func:`gx_text_column`; GX's pandas
+    checks null-test and row-filter the frame several times per expectation, which costs a pass over
+    every Python object of every column when the columns are object arrays); with ``arrow_text=False``
+    every column is an object array, the reference the Arrow form must agree with. By default
+    (``None``) frames of :data:`ARROW_MIN_ROWS` rows or more get Arrow text: on smaller ones (a nightly
+    increment) the object passes cost no more than the conversion, and the first use of Arrow in a
+    process costs a few tenths of a second. Helper columns (``expectations.derived``: calendar dates,
+    Python objects) go last.
+    """
+    if arrow_text is None:
+        arrow_text = len(frame) >= ARROW_MIN_ROWS
+    data: dict[str, Any] = {
+        column: gx_text_column(frame[column]) if arrow_text else frame[column].to_numpy(dtype=object)
+        for column in suite_columns(suite)
+    }
+    for helper in suite_helper_columns(suite):
+        data[helper] = derive_column(frame, helper)
+    return pd.DataFrame(data, index=pd.Index(frame[ID_COLUMN].to_numpy(dtype="int64"), name=ID_COLUMN))
 
 
 def _check_frame(frame: pd.DataFrame, source: str, columns: tuple[str, ...]) -> None:
