@@ -103,7 +103,7 @@ def hold(engine: sa.Engine, held: tuple[SourceConfig, ...]) -> stages.RegistrySn
 @task(**_options)
 def diff(
     engine: sa.Engine,
-    records: pd.DataFrame,
+    records: pd.DataFrame | list[pd.DataFrame],
     settings: MatchSettings,
     held: pd.DataFrame | None = None,
     hashes: np.ndarray | None = None,
@@ -284,8 +284,9 @@ def sync(
         sources = stages.in_drop_order(drop, [*validated, *snapshot.held])
         with clock.stage("standardise"):
             increment = None
-            combined = stages.combine_records(sources)
             hashes = stages.combine_hashes(sources)
+            # an increment takes the rows it decides again from the sources' frames (no 400k-row copy)
+            combined = [item.records for item in sources] if incremental else stages.combine_records(sources)
             if incremental:
                 # quote: Prefect must not walk the engine, the frames or the settings model
                 increment = tasks["diff"](

@@ -29,6 +29,7 @@ review band. A full rebuild (``registry run --full``) decides every person again
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -38,7 +39,7 @@ import sqlalchemy as sa
 from matching import MatchingError, MatchSettings, ScoredPairs, standardise_records
 from matching.blocking import key_codes
 from store.frames import fetch_frame
-from store.models import SourceRecord
+from store.models import RAW_FIELDS, SourceRecord
 from store.publish import content_hashes
 
 __all__ = ["Increment", "keep_previous_decisions", "plan_increment", "read_live_records"]
@@ -125,26 +126,31 @@ def read_live_records(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
 
 def plan_increment(
     engine: sa.Engine,
-    records: pd.DataFrame,
+    records: pd.DataFrame | Sequence[pd.DataFrame],
     settings: MatchSettings,
     *,
     held: pd.DataFrame | None = None,
     hashes: np.ndarray | None = None,
     background: bool = True,
 ) -> Increment:
-    """Compare the drop's validated ``records`` (canonical frame) with the registry (see module docstring).
+    """Compare the drop's validated ``records`` (canonical frame, or the sources' frames in drop order)
+    with the registry (see module docstring).
 
     ``held``: ``read_live_records`` of the records' sources, when already read; ``hashes``: the records'
     ``content_hashes``, when already computed. ``background``: pad the frame with untouched persons for
     training; not needed when the frame is scored with the stored model of the whole population.
     """
+    parts = [records] if isinstance(records, pd.DataFrame) else list(records)
+    # the keys of every record in one frame; whole rows are taken from ``parts`` only where needed
+    records = _take(parts, None, columns=[*_KEYS, *([] if hashes is not None else list(RAW_FIELDS))])
+    sources = set(records["source"].unique())
     if held is None:
-        held = read_live_records(engine, sorted(set(records["source"])))
-    else:
-        held = held[held["source"].isin(set(records["source"]))].reset_index(drop=True)
+        held = read_live_records(engine, sorted(sources))
+    elif not set(held["source"].unique()) <= sources:
+        held = held[held["source"].isin(sources)].reset_index(drop=True)
     current_hashes = content_hashes(records) if hashes is None else np.asarray(hashes, dtype=object)
     # (source, record_id) is the registry's primary key: each record finds at most one held row
-    position = pd.Index(_record_keys(held)).get_indexer(_record_keys(records))
+    position = _positions(held, records)
     found = position >= 0
     registry_ids = np.full(len(records), None, dtype=object)
     registry_ids[found] = held["registry_id"].to_numpy(dtype=object)[position[found]]
@@ -161,7 +167,7 @@ def plan_increment(
     names_of_held: pd.DataFrame | None = None
     standardised: pd.DataFrame | None = None
     if fresh.any():
-        standardised = standardise_records(records[fresh].reset_index(drop=True))
+        standardised = standardise_records(_take(parts, np.flatnonzero(fresh)))
         stable = _held_mask(len(held), position[found & ~fresh])
         neighbours, names_of_held = _neighbours(held, stable, standardised, settings)
         touched |= neighbours
@@ -188,7 +194,7 @@ def plan_increment(
     # the live records not decided again: the rest of the population the frame is scored within
     others = np.flatnonzero(_held_mask(len(held), position[found & ~decide]))
     return Increment(
-        records=records.iloc[chosen].reset_index(drop=True),
+        records=_take(parts, chosen),
         population=held.iloc[others][_BLOCKING_COLUMNS].reset_index(drop=True),
         population_keys=(
             {"__name_tokens__": names_of_held.iloc[others].reset_index(drop=True)}
@@ -206,9 +212,39 @@ def plan_increment(
     )
 
 
-def _record_keys(frame: pd.DataFrame) -> pd.Series:
-    """One string per record for ``(source, record_id)`` (the unit separator cannot occur in either)."""
-    return frame["source"].astype(str) + "\x1f" + frame["record_id"].astype(str)
+def _take(
+    parts: list[pd.DataFrame], positions: np.ndarray | None, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Rows (positions into the parts one after another; ``None``: all) of the parts as one frame with a
+    fresh index: the records of several sources without copying all of them into one frame first."""
+    pieces, start = [], 0
+    for part in parts:
+        part = part if columns is None else part.loc[:, columns]
+        if positions is None:
+            pieces.append(part)
+        else:
+            inside = positions[(positions >= start) & (positions < start + len(part))] - start
+            pieces.append(part.iloc[inside])
+        start += len(part)
+    if not pieces:
+        return pd.DataFrame(columns=columns or [])
+    return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+
+
+def _positions(held: pd.DataFrame, records: pd.DataFrame) -> np.ndarray:
+    """For each record, the position of the held row with its ``(source, record_id)`` (-1: none), looked
+    up source by source (no key strings built for 400k rows)."""
+    position = np.full(len(records), -1, dtype=np.int64)
+    held_groups = held.groupby("source", sort=False).indices
+    for source, rows in records.groupby("source", sort=False).indices.items():
+        held_rows = held_groups.get(source)
+        if held_rows is None:
+            continue
+        found = pd.Index(held["record_id"].to_numpy(dtype=object)[held_rows]).get_indexer(
+            records["record_id"].to_numpy(dtype=object)[rows]
+        )
+        position[rows] = np.where(found >= 0, held_rows[np.maximum(found, 0)], -1)
+    return position
 
 
 def _held_mask(size: int, positions: np.ndarray) -> np.ndarray:

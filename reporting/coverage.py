@@ -60,12 +60,18 @@ def read_persons(
     """Registry persons (golden attributes and coverage flags), by registry id.
 
     ``columns``: only these (default: all). ``gap_only``: only persons without active employment
-    insurance (the coverage gap's candidates, filtered in the database).
+    insurance whose occupation may be work (the coverage gap's candidates, filtered in the database:
+    an empty occupation or one of ``NOT_WORKING`` as it stands is left out; ``coverage_gap`` decides).
     """
     selected = [getattr(Person, name) for name in columns] if columns else [Person]
     statement = sa.select(*selected).order_by(Person.registry_id)
     if gap_only:
-        statement = statement.where(sa.or_(Person.employment_active.is_(None), ~Person.employment_active))
+        statement = statement.where(
+            sa.or_(Person.employment_active.is_(None), ~Person.employment_active),
+            Person.occupation.is_not(None),
+            Person.occupation != "",
+            Person.occupation.not_in(sorted(NOT_WORKING)),
+        )
     with engine.connect() as connection:
         return pd.read_sql(statement, connection)
 

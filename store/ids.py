@@ -35,8 +35,11 @@ def assign_registry_ids(
     """
     clusters = np.asarray(clusters)
     keys = np.asarray(keys, dtype=object) if keys is not None else np.arange(len(clusters))
+    # keys by their rank in sorted order: the smallest key of a cluster is its smallest rank (a groupby
+    # min over integers; over strings pandas falls back to Python)
+    rank, _ = pd.factorize(keys, sort=True)
     frame = pd.DataFrame(
-        {"cluster": clusters, "registry_id": previous_ids.to_numpy(dtype=object), "key": keys}
+        {"cluster": clusters, "registry_id": previous_ids.to_numpy(dtype=object), "key": rank}
     )
     first_key = frame.groupby("cluster", sort=False)["key"].min().rename("first_key")
     votes = (

@@ -134,6 +134,8 @@ class QuarantineEntry(Base):
 
 class Person(Base):
     __tablename__ = "persons"
+    #: persons per combination of programmes, counted on the index alone
+    __table_args__ = (Index("ix_persons_programmes", "in_health", "in_employment", "in_city"),)
 
     registry_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     nik: Mapped[str | None] = mapped_column(String(16), index=True)

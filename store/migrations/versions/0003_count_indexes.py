@@ -1,4 +1,5 @@
-"""partial index on the tombstones of source_records (fast live-record counts per source)
+"""indexes for the counts every run reads: the tombstones of source_records (live records per source)
+and the programme flags of persons (persons per combination of programmes)
 
 Revision ID: 0003
 Revises: 0002
@@ -24,7 +25,14 @@ def upgrade() -> None:
             postgresql_where=sa.text("deleted_at IS NOT NULL"),
         )
 
+    with op.batch_alter_table("persons", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_persons_programmes", ["in_health", "in_employment", "in_city"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("persons", schema=None) as batch_op:
+        batch_op.drop_index("ix_persons_programmes")
     with op.batch_alter_table("source_records", schema=None) as batch_op:
         batch_op.drop_index("ix_source_records_tombstones")
