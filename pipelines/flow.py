@@ -268,7 +268,11 @@ def sync(
         known = tasks["read-registry"](quote(engine), list(drop.names)) if incremental else None
         # an increment is scored with the model the last full run trained on every record, when the
         # match settings it was trained with are tonight's (else it trains on a padded frame)
-        model = stored_model(engine, settings, options.stored_model_min_records) if incremental else None
+        model = (
+            stored_model(engine, settings, options.stored_model_min_records, len(known))
+            if known is not None
+            else None
+        )
         with clock.stage("validate", total=len(batches)) as advance:
             # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it;
             # an incremental run validates the rows that are new or changed since the registry had them

@@ -94,10 +94,18 @@ def plan_sources(drop: DropConfig, only: Sequence[str] | None, *, full: bool = F
     )
 
 
-def stored_model(engine: sa.Engine, settings: MatchSettings, min_records: int) -> dict[str, object] | None:
+#: A stored model trained on a registry this much smaller or larger than today's gets a warning.
+MODEL_DRIFT_WARNING = 0.25
+
+
+def stored_model(
+    engine: sa.Engine, settings: MatchSettings, min_records: int, live_records: int | None = None
+) -> dict[str, object] | None:
     """The match model the last full run stored, when it was trained with tonight's match settings
     (thresholds aside) on at least ``min_records`` records; otherwise ``None`` and the increment trains
-    on its own, padded frame."""
+    on its own, padded frame. ``live_records``: the registry's live records now (for the warning that the
+    registry has grown or shrunk so much since the model was trained that a full run should retrain it).
+    """
     state = read_match_model(engine)
     if state is None:
         reason = "no full run stored one"
@@ -106,7 +114,15 @@ def stored_model(engine: sa.Engine, settings: MatchSettings, min_records: int) -
     elif int(state.get("records", 0)) < min_records:
         reason = f"the stored one was trained on fewer than {min_records} records"
     else:
-        log.info("increment scored with the model of the last full run (%d records)", int(state["records"]))
+        trained = int(state["records"])
+        log.info("increment scored with the model of the last full run (%d records)", trained)
+        if live_records and abs(live_records - trained) > MODEL_DRIFT_WARNING * trained:
+            log.warning(
+                "the match model was trained on %d records, the registry now holds %d: run "
+                "`registry run --full` to train it again",
+                trained,
+                live_records,
+            )
         return state
     log.info("increment trains its own match model: %s", reason)
     return None

@@ -131,3 +131,29 @@ def test_an_incremental_validation_checks_only_new_changed_and_repeated_rows(dro
     same = stages.validate_batch(batch, known=_known(batch, hashes))
     pd.testing.assert_frame_equal(same.records, full.records.reset_index(drop=True))
     assert same.expectations.empty and len(same.quarantine) == len(batch.rejected)
+
+
+def test_the_stored_model_is_used_only_when_it_fits_tonight(tmp_path, caplog):
+    from matching.settings import training_hash
+    from store.trained import write_match_model
+
+    engine = open_registry(f"sqlite:///{tmp_path / 'registry.db'}")
+    settings = load_settings()
+    try:
+        assert stages.stored_model(engine, settings, 0) is None  # no full run stored one
+        state = {"training_hash": training_hash(settings), "records": 40_000}
+        with engine.begin() as connection:
+            write_match_model(connection, state)
+        assert stages.stored_model(engine, settings, 30_000, 41_000) == state
+        assert stages.stored_model(engine, settings, 50_000) is None  # trained on too few records
+        other = settings.model_copy(update={"em": settings.em.model_copy(update={"u_sample_pairs": 5000})})
+        assert stages.stored_model(engine, other, 0) is None  # trained with other match settings
+        looser = settings.model_copy(
+            update={"thresholds": settings.thresholds.model_copy(update={"match_weight": 4.0})}
+        )
+        assert stages.stored_model(engine, looser, 0) == state  # thresholds are not part of training
+        with caplog.at_level("WARNING", logger="pipelines.stages"):
+            assert stages.stored_model(engine, settings, 0, 60_000) == state
+        assert "run `registry run --full` to train it again" in caplog.text
+    finally:
+        engine.dispose()
