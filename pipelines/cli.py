@@ -165,6 +165,12 @@ def run(
 @_run_options
 @click.option("--cron", default=None, help="Cron schedule of the nightly run (default 0 2 * * *).")
 @click.option("--timezone", default=None, help="Time zone of the schedule (default Asia/Jakarta).")
+@click.option(
+    "--full-cron",
+    default=None,
+    help="Cron schedule of the full rebuilds that retrain the match model (default 0 4 * * 0, Sundays "
+    "04:00; 'off' for none).",
+)
 def serve(
     config: Path | None,
     db: str | None,
@@ -172,13 +178,20 @@ def serve(
     match_settings: Path | None,
     cron: str | None,
     timezone: str | None,
+    full_cron: str | None,
 ) -> None:
     """Create or update the deployment sync/nightly and serve it from this process (stop with Ctrl-C).
 
     Runs on its schedule and any run started with `prefect deployment run sync/nightly` execute here.
     Point PREFECT_API_URL at a Prefect server first (see the README).
     """
-    from pipelines.deployment import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_deployment, serve_deployments
+    from pipelines.deployment import (
+        FULL_REBUILD_CRON,
+        NIGHTLY_CRON,
+        NIGHTLY_TIMEZONE,
+        nightly_deployment,
+        serve_deployments,
+    )
 
     defaults = RegistrySettings()
     if not os.environ.get("PREFECT_API_URL"):
@@ -196,6 +209,7 @@ def serve(
         match_settings=match_settings,
         cron=cron or NIGHTLY_CRON,
         timezone=timezone or NIGHTLY_TIMEZONE,
+        full_cron=None if (full_cron or "").lower() == "off" else full_cron or FULL_REBUILD_CRON,
     )
     _hide_user_error_tracebacks()
     serve_deployments(deployment)

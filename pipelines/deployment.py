@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # Prefect is imported when a deployment is built, not with th
     from prefect.deployments.runner import RunnerDeployment
 
 __all__ = [
+    "FULL_REBUILD_CRON",
+    "FULL_REBUILD_SLUG",
     "NIGHTLY_CRON",
     "NIGHTLY_NAME",
     "NIGHTLY_TIMEZONE",
@@ -28,6 +30,10 @@ __all__ = [
 NIGHTLY_NAME = "nightly"
 NIGHTLY_CRON = "0 2 * * *"
 NIGHTLY_TIMEZONE = "Asia/Jakarta"
+#: The weekly full rebuild (Sunday 04:00, after that night's increment): it trains the match model again
+#: on every record, so that the increments, which score with the stored model, follow the population.
+FULL_REBUILD_CRON = "0 4 * * 0"
+FULL_REBUILD_SLUG = "weekly-full-rebuild"
 
 
 def deployment_parameters(
@@ -68,16 +74,23 @@ def nightly_deployment(
     match_settings: str | Path | None = None,
     cron: str = NIGHTLY_CRON,
     timezone: str = NIGHTLY_TIMEZONE,
+    full_cron: str | None = FULL_REBUILD_CRON,
 ) -> RunnerDeployment:
-    """The deployment ``sync/nightly``: the flow on a cron schedule in a time zone, with defaults."""
+    """The deployment ``sync/nightly``: the flow on a cron schedule in a time zone, with defaults, and
+    (unless ``full_cron`` is ``None``) a second schedule of full rebuilds (``full=True``)."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     from pipelines.flow import sync
 
+    schedules = [Cron(cron, timezone=timezone)]
+    if full_cron:
+        schedules.append(
+            Cron(full_cron, timezone=timezone, parameters={"full": True}, slug=FULL_REBUILD_SLUG)
+        )
     return sync.to_deployment(
         name=NIGHTLY_NAME,
-        schedules=[Cron(cron, timezone=timezone)],
+        schedules=schedules,
         parameters=deployment_parameters(config, db, report_dir, match_settings),
         description=(
             "Nightly registry sync: read the agencies' drop, link it, publish the registry. "

@@ -11,6 +11,8 @@ import yaml
 from prefect import get_client
 
 from pipelines.deployment import (
+    FULL_REBUILD_CRON,
+    FULL_REBUILD_SLUG,
     NIGHTLY_CRON,
     NIGHTLY_NAME,
     NIGHTLY_TIMEZONE,
@@ -50,9 +52,13 @@ def test_the_nightly_deployment_runs_at_two_in_jakarta_with_the_configured_defau
         with get_client(sync_client=True) as client:
             stored = client.read_deployment_by_name("sync/nightly")
         assert stored.id == deployment_id
-        [schedule] = stored.schedules
-        assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Asia/Jakarta")
-        assert schedule.active
+        [weekly] = [item for item in stored.schedules if item.slug == FULL_REBUILD_SLUG]
+        [nightly] = [item for item in stored.schedules if item.slug != FULL_REBUILD_SLUG]
+        assert (nightly.schedule.cron, nightly.schedule.timezone) == ("0 2 * * *", "Asia/Jakarta")
+        assert nightly.active and not nightly.parameters
+        # the weekly full rebuild retrains the match model the increments score with
+        assert (weekly.schedule.cron, weekly.schedule.timezone) == ("0 4 * * 0", "Asia/Jakarta")
+        assert weekly.active and weekly.parameters == {"full": True} and weekly.slug == FULL_REBUILD_SLUG
         assert stored.parameters["config"] == str(tmp_path / "sources.yaml")
         assert stored.parameters["db"] == f"sqlite:///{tmp_path / 'registry.db'}"
         assert stored.global_concurrency_limit.limit == 1
@@ -71,7 +77,13 @@ def test_prefect_yaml_deploys_the_same_flow_on_the_same_schedule():
     assert deployment["name"] == NIGHTLY_NAME
     module, _, function = deployment["entrypoint"].partition(":")
     assert (ROOT / module).is_file() and function == "sync"
-    [schedule] = deployment["schedules"]
-    assert (schedule["cron"], schedule["timezone"]) == (NIGHTLY_CRON, NIGHTLY_TIMEZONE)
+    nightly, weekly = deployment["schedules"]
+    assert (nightly["cron"], nightly["timezone"]) == (NIGHTLY_CRON, NIGHTLY_TIMEZONE)
+    assert (weekly["cron"], weekly["timezone"], weekly["slug"]) == (
+        FULL_REBUILD_CRON,
+        NIGHTLY_TIMEZONE,
+        FULL_REBUILD_SLUG,
+    )
+    assert weekly["parameters"] == {"full": True}
     assert set(deployment["parameters"]) >= {"config", "db"}
     assert "password" not in yaml.safe_dump(deployment["parameters"]).lower()
