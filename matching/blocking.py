@@ -32,6 +32,8 @@ __all__ = [
     "sample_pairs_in_blocks",
     "random_pairs",
     "derive_key",
+    "factorize_key",
+    "key_values",
 ]
 
 log = logging.getLogger(__name__)
@@ -136,12 +138,9 @@ def derive_key(std: pd.DataFrame, key: str, cache: dict[str, pd.Series] | None =
 _TOKEN_KEYS = {"name_first": "first", "name_last": "last", "name_sorted": "sorted"}
 
 
-def _key_factor(std: pd.DataFrame, key: str, cache: dict) -> tuple[np.ndarray, int]:
-    """``pd.factorize(derive_key(std, key))``: codes (-1 for a missing or empty value) and the number of
-    distinct values, without building the normalised column (cached in ``cache``)."""
-    slot = f"__codes__{key}"
-    if slot in cache:
-        return cache[slot]
+def key_values(std: pd.DataFrame, key: str, cache: dict) -> np.ndarray:
+    """The values of a key column as objects, not normalised (missing: ``None``/NaN or ``""``): what
+    :func:`derive_key` normalises. Name tokens are shared through ``cache``."""
     if key in std.columns:
         values = std[key]
     elif key in _TOKEN_KEYS:
@@ -152,18 +151,30 @@ def _key_factor(std: pd.DataFrame, key: str, cache: dict) -> tuple[np.ndarray, i
         values = DERIVED_KEYS[key](std, cache)
     else:
         raise MatchInputError(f"blocking key {key!r} is neither a column nor a derived key", columns=(key,))
-    if values.dtype != object:
-        values = values.astype("object")
+    return values.to_numpy(dtype=object)
+
+
+def factorize_key(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of key values with the empty string missing too (code -1), as :func:`derive_key`
+    has it: codes and the distinct values."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    count = len(uniques)
-    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    uniques = np.asarray(uniques, dtype=object)
+    empty = np.flatnonzero(uniques == "")
     if len(empty):
-        # the empty string is missing too: drop it from the distinct values, as derive_key does
         codes[codes == empty[0]] = -1
         codes[codes > empty[0]] -= 1
-        count -= 1
-    cache[slot] = (codes, count)
-    return codes, count
+        uniques = np.delete(uniques, empty[0])
+    return codes, uniques
+
+
+def _key_factor(std: pd.DataFrame, key: str, cache: dict) -> tuple[np.ndarray, int]:
+    """``pd.factorize(derive_key(std, key))``: codes (-1 for a missing or empty value) and the number of
+    distinct values, without building the normalised column (cached in ``cache``)."""
+    slot = f"__codes__{key}"
+    if slot not in cache:
+        codes, uniques = factorize_key(key_values(std, key, cache))
+        cache[slot] = (codes, len(uniques))
+    return cache[slot]
 
 
 def key_codes(

@@ -37,7 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from matching import MatchingError, MatchSettings, ScoredPairs, standardise_records
-from matching.blocking import key_codes
+from matching.blocking import factorize_key, key_values
 from store.frames import fetch_frame
 from store.models import RAW_FIELDS, SourceRecord
 from store.publish import content_hashes
@@ -257,28 +257,61 @@ def _neighbours(
     held: pd.DataFrame, stable: np.ndarray, fresh: pd.DataFrame, settings: MatchSettings
 ) -> tuple[set[str], pd.DataFrame | None]:
     """Registry ids of the ``stable`` held records (a mask of ``held``) sharing a non-oversized block
-    with any ``fresh`` record; and the name tokens of every held record, when a rule needed them."""
+    with any ``fresh`` record; and the name tokens of every held record, when a rule needed them.
+
+    Blocks are keyed by the fresh records' values only: a held record's key is looked up among them
+    (no codes for the whole registry's values); blocks are sized as the matcher would size them, over
+    the stable and the fresh records."""
     n_held = len(held)
     frame = pd.concat([held[_BLOCKING_COLUMNS], fresh[_BLOCKING_COLUMNS]], ignore_index=True)
     hit = np.zeros(n_held, dtype=bool)
-    # blocks are sized as the matcher would size them: over the stable and the fresh records
-    counted = np.concatenate([stable, np.ones(len(fresh), dtype=bool)])
     cache: dict = {}
+    relative: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for rule in settings.blocking.rules:
         limit = rule.max_block_size or settings.blocking.max_block_size
         try:
-            codes = key_codes(frame, rule.keys, cache)
+            for key in rule.keys:
+                if key not in relative:
+                    relative[key] = _codes_of_fresh_values(key_values(frame, key, cache), n_held)
         except (KeyError, MatchingError):
             # a key the registry does not store: every held person may be a neighbour
             log.warning("blocking rule %s cannot be keyed on stored columns: every person touched", rule.name)
             return set(held.loc[stable, "registry_id"]), None
-        sizes = np.bincount(codes[counted & (codes >= 0)], minlength=int(codes.max(initial=-1)) + 1)
-        wanted = np.unique(codes[n_held:])
-        wanted = wanted[wanted >= 0]
-        wanted = wanted[sizes[wanted] <= limit]
-        hit |= np.isin(codes[:n_held], wanted)
+        blocks, held_blocks = _fresh_blocks([relative[key] for key in rule.keys])
+        kept = held_blocks >= 0
+        sizes = np.bincount(blocks[blocks >= 0], minlength=int(blocks.max(initial=-1)) + 1)
+        sizes += np.bincount(held_blocks[kept & stable], minlength=len(sizes))[: len(sizes)]
+        hit[kept] |= sizes[held_blocks[kept]] <= limit
     tokens = cache.get("__name_tokens__")
     return set(held.loc[hit & stable, "registry_id"]), None if tokens is None else tokens.iloc[:n_held]
+
+
+def _codes_of_fresh_values(values: np.ndarray, n_held: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the fresh rows' values (after the ``n_held`` held rows; -1: missing) and, for each held
+    row, the code of its value among them (-1: missing or no fresh record has it)."""
+    fresh_codes, uniques = factorize_key(values[n_held:])
+    held_codes = pd.Index(uniques, dtype=object).get_indexer(values[:n_held]) if len(uniques) else None
+    if held_codes is None:
+        held_codes = np.full(n_held, -1, dtype=np.int64)
+    return fresh_codes.astype(np.int64), held_codes.astype(np.int64)
+
+
+def _fresh_blocks(per_key: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Block numbers of the fresh rows (combinations of their keys' codes; -1: a key missing) and of the
+    held rows (the fresh block with the same key values; -1: none)."""
+    fresh_codes, held_codes = per_key[0]
+    fresh_block, held_block = fresh_codes.copy(), held_codes.copy()
+    for fresh_codes, held_codes in per_key[1:]:
+        width = int(max(fresh_codes.max(initial=-1), 0)) + 2
+        fresh_pair = np.where((fresh_block >= 0) & (fresh_codes >= 0), fresh_block * width + fresh_codes, -1)
+        held_pair = np.where((held_block >= 0) & (held_codes >= 0), held_block * width + held_codes, -1)
+        numbers, combinations = pd.factorize(fresh_pair[fresh_pair >= 0])
+        fresh_block = np.full(len(fresh_pair), -1, dtype=np.int64)
+        fresh_block[fresh_pair >= 0] = numbers
+        held_block = np.full(len(held_pair), -1, dtype=np.int64)
+        known = held_pair >= 0
+        held_block[known] = pd.Index(combinations).get_indexer(held_pair[known])
+    return fresh_block, held_block
 
 
 def _background(held: pd.DataFrame, touched: set[str], wanted: int) -> set[str]:

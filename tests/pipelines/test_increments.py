@@ -221,3 +221,69 @@ def test_earlier_decisions_stand_where_the_drop_brought_no_new_evidence():
     assert kept[3] == 1  # the changed record and B: no earlier link to keep
     assert kept[4] == 0 and kept[5] == 0  # pairs with a new record are decided by the model alone
     assert list(scored.decision_code) == [0, 1, 1, 1, 0, 0]  # the input is left as it was
+
+
+def _neighbours_by_codes_of_everything(held, stable, fresh, settings):
+    """The neighbourhood as the matcher's blocking sees it: block codes of every held and fresh record."""
+    import numpy as np
+
+    from matching.blocking import key_codes
+    from pipelines.increments import _BLOCKING_COLUMNS
+
+    n_held = len(held)
+    frame = pd.concat([held[_BLOCKING_COLUMNS], fresh[_BLOCKING_COLUMNS]], ignore_index=True)
+    counted = np.concatenate([stable, np.ones(len(fresh), dtype=bool)])
+    hit, cache = np.zeros(n_held, dtype=bool), {}
+    for rule in settings.blocking.rules:
+        limit = rule.max_block_size or settings.blocking.max_block_size
+        codes = key_codes(frame, rule.keys, cache)
+        sizes = np.bincount(codes[counted & (codes >= 0)], minlength=int(codes.max(initial=-1)) + 1)
+        wanted = np.unique(codes[n_held:])
+        wanted = wanted[(wanted >= 0)]
+        hit |= np.isin(codes[:n_held], wanted[sizes[wanted] <= limit])
+    return set(held.loc[hit & stable, "registry_id"])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("max_block_size", [2, 4, 1000])
+def test_neighbours_are_the_records_sharing_a_kept_block_with_a_fresh_one(seed, max_block_size):
+    import numpy as np
+
+    from matching import load_settings
+    from pipelines.increments import _neighbours
+
+    rng = np.random.default_rng(seed)
+
+    def frame(size: int) -> pd.DataFrame:
+        tokens = np.array(["ADI", "BUDI", "SITI", "DEWI", "AGUS", ""], dtype=object)
+        names = [" ".join(t for t in rng.choice(tokens, rng.integers(1, 4)) if t) for _ in range(size)]
+        pick = lambda values: rng.choice(np.array(values, dtype=object), size)  # noqa: E731
+        return pd.DataFrame(
+            {
+                "nik_std": pick(["3276010101900001", "3276010101900002", None, ""]),
+                "name_key": names,
+                "birth_date_std": pick(["1990-01-01", "1990-01-02", "1985-05-05", None]),
+                "sex_std": pick(["L", "P", None]),
+                "phone_std": pick(["628111", "628222", None, "", "628333"]),
+                "kelurahan_code": pick(["32.76.01.1001", "32.76.01.1002", None]),
+            }
+        )
+
+    held = frame(300).assign(registry_id=[f"RT{i // 2:010d}" for i in range(300)])
+    fresh = frame(20)
+    stable = rng.random(len(held)) > 0.1
+    base = load_settings()
+    rules = tuple(rule.model_copy(update={"max_block_size": None}) for rule in base.blocking.rules)
+    settings = base.model_copy(
+        update={
+            "blocking": base.blocking.model_copy(update={"rules": rules, "max_block_size": max_block_size})
+        }
+    )
+
+    found, tokens = _neighbours(held, stable, fresh, settings)
+
+    assert found == _neighbours_by_codes_of_everything(held, stable, fresh, settings)
+    assert tokens is not None and len(tokens) == len(held)
+    if max_block_size == 1000:
+        assert found  # the small vocabularies make neighbours on every seed
