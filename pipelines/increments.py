@@ -22,8 +22,9 @@ Unchanged records of the same touched person are tied together (``must_link``): 
 decision on them stands and they can only gain records or merge with another person; a changed record
 is decided afresh. Where the drop brought no new evidence the earlier decisions stand
 (``keep_previous_decisions``): two unchanged records held as different persons are not merged by a
-direct match, and a changed record stays with its person while the evidence has only weakened into the
-review band. A full rebuild (``registry run --full``) decides every person again.
+direct match, and a changed record stays with its person unless its own evidence (the pair's
+comparison weights, without the population's prior) turns against them. A full rebuild (``registry run
+--full``) decides every person again.
 """
 
 from __future__ import annotations
@@ -344,9 +345,13 @@ def keep_previous_decisions(
     - Two unchanged records the registry holds as different persons stay apart: a 'match' between them
       becomes 'review' (the model retrained on tonight's frame may weigh the same evidence a little
       differently; a full rebuild decides them afresh). A new or changed record can still join both.
-    - A changed record stays with the person it belonged to as long as the evidence for it has only
-      weakened into the review band (hysteresis: a link is made at the match weight, but only broken
-      below the review weight). Pairs the match rules hold back (e.g. suspected twins) stay in review.
+    - A changed record stays with the person it belonged to unless its own evidence speaks against
+      them: a pair of it with one of its person's records below the match weight is kept as a link when
+      the pair's evidence alone (the comparisons' weights, without the population's prior) reaches the
+      review weight. The prior says how rare a match is between two records drawn from the whole
+      registry; these two were one person yesterday under the same record ids (hysteresis: a link is
+      made at the match weight, and broken only when the evidence itself turns against it). Pairs the
+      match rules hold back (e.g. suspected twins) stay in review.
 
     ``scored`` is positional into ``increment.records``.
     """
@@ -361,8 +366,11 @@ def keep_previous_decisions(
     code = scored.decision_code.copy()
     kept_apart = both_unchanged & known & ~same & (code == 0)
     thresholds = settings.thresholds
-    in_band = (scored.weight >= thresholds.review_weight) & (scored.weight < thresholds.match_weight)
-    kept_together = same & ~both_unchanged & (code == 1) & in_band
+    evidence = scored.contributions.sum(axis=1, dtype=np.float64)
+    below_match = scored.weight < thresholds.match_weight
+    kept_together = (
+        same & ~both_unchanged & (code != 0) & below_match & (evidence >= thresholds.review_weight)
+    )
     code[kept_apart] = 1
     code[kept_together] = 0
     log.info(

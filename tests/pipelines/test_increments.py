@@ -160,6 +160,9 @@ def test_an_increment_scored_with_the_stored_model_keeps_the_ids_of_unchanged_pe
     steady = truth[~truth["person_id"].isin(touched)]
     stability = id_stability(day1, day2, steady)
     assert stability.right_persons > 300 and stability.changed == 0
+    # ... and so does everyone whose day-1 cluster was right (a changed record stays with its person
+    # unless its own evidence turns against them)
+    assert id_stability(day1, day2, truth).changed == 0
 
     before = _state(db)
     _run(next_day, db, tmp_path)
@@ -195,21 +198,25 @@ def test_earlier_decisions_stand_where_the_drop_brought_no_new_evidence():
     settings = load_settings()
     match, review = settings.thresholds.match_weight, settings.thresholds.review_weight
     in_band = (match + review) / 2
-    # records: 0, 1 unchanged of person A; 2 unchanged of person B; 3 changed, was A's; 4 new
-    previous = np.array(["RT1", "RT1", "RT2", "RT1", None], dtype=object)
-    fresh = np.array([False, False, False, True, True])
-    left = np.array([0, 1, 0, 3, 3, 2])
-    right = np.array([2, 2, 3, 2, 4, 4])
-    weight = np.array([match + 5, in_band, in_band, in_band, match + 1, match + 2])
-    code = np.array([0, 1, 1, 1, 0, 0])
+    # records: 0, 1 unchanged of person A; 2 unchanged of person B; 3 changed, was A's; 4 new;
+    # 5 changed, was A's
+    previous = np.array(["RT1", "RT1", "RT2", "RT1", None, "RT1"], dtype=object)
+    fresh = np.array([False, False, False, True, True, True])
+    left = np.array([0, 1, 0, 3, 3, 2, 1, 0])
+    right = np.array([2, 2, 3, 2, 4, 4, 3, 5])
+    weight = np.array([match + 5, in_band, in_band, in_band, match + 1, match + 2, review - 5, review - 1])
+    code = np.array([0, 1, 1, 1, 0, 0, 2, 2])
     k = len(left)
+    # the pairs' evidence (comparison weights without the prior): the prior is -20 bits
+    contributions = (weight + 20.0).reshape(-1, 1)
+    contributions[7] = review - 2  # the second changed record's evidence is against A
     scored = ScoredPairs(
         left=left, right=right, rule=pd.Categorical(["r"] * k), matrix=np.zeros((k, 1), dtype=np.int8),
-        contributions=np.zeros((k, 1)), weight=weight, probability=np.full(k, 0.5), decision_code=code,
-        comparison_names=("x",), records=5, stats={}, model={},
+        contributions=contributions, weight=weight, probability=np.full(k, 0.5), decision_code=code,
+        comparison_names=("x",), records=6, stats={}, model={},
     )  # fmt: skip
     increment = Increment(
-        records=pd.DataFrame(index=range(5)), touched=frozenset({"RT1", "RT2"}), vanished=pd.DataFrame(),
+        records=pd.DataFrame(index=range(6)), touched=frozenset({"RT1", "RT2"}), vanished=pd.DataFrame(),
         must_link=np.zeros((0, 2), dtype=np.int64), previous_ids=previous, fresh=fresh,
     )  # fmt: skip
 
@@ -220,7 +227,9 @@ def test_earlier_decisions_stand_where_the_drop_brought_no_new_evidence():
     assert kept[2] == 0  # the changed record stays with A while its evidence is in the review band
     assert kept[3] == 1  # the changed record and B: no earlier link to keep
     assert kept[4] == 0 and kept[5] == 0  # pairs with a new record are decided by the model alone
-    assert list(scored.decision_code) == [0, 1, 1, 1, 0, 0]  # the input is left as it was
+    assert kept[6] == 0  # below the review weight, but the evidence alone (no prior) is for A: kept
+    assert kept[7] == 2  # the evidence itself is against A: the changed record is decided afresh
+    assert list(scored.decision_code) == [0, 1, 1, 1, 0, 0, 2, 2]  # the input is left as it was
 
 
 def _neighbours_by_codes_of_everything(held, stable, fresh, settings):
