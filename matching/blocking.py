@@ -312,10 +312,16 @@ def _check_ceiling(rule: BlockingRule, count: int, ceiling: int) -> None:
         )
 
 
-def block_pairs(std: pd.DataFrame, settings: BlockingSettings, cache: dict | None = None) -> CandidatePairs:
+def block_pairs(
+    std: pd.DataFrame,
+    settings: BlockingSettings,
+    cache: dict | None = None,
+    extra: tuple[str, np.ndarray, np.ndarray] | None = None,
+) -> CandidatePairs:
     """Candidate pairs of ``std`` under every rule of ``settings``, deduplicated across rules.
 
-    ``cache`` (optional) keeps derived keys for reuse by later calls on the same frame."""
+    ``cache`` (optional) keeps derived keys for reuse by later calls on the same frame. ``extra``:
+    ``(name, left, right)``, pairs given by the caller, counted as one more rule after the others."""
     n = len(std)
     cache = {} if cache is None else cache
     all_codes: list[np.ndarray] = []
@@ -343,12 +349,20 @@ def block_pairs(std: pd.DataFrame, settings: BlockingSettings, cache: dict | Non
             blocks.skipped_blocks,
             blocks.skipped_records,
         )
+    names = tuple(r.name for r in settings.rules)
+    if extra is not None:
+        name, left, right = extra
+        left, right = np.minimum(left, right).astype(np.int64), np.maximum(left, right).astype(np.int64)
+        given = left != right
+        all_codes.append(left[given] * n + right[given])
+        counts[name] = int(given.sum())
+        names = (*names, name)
+        log.info("candidate pairs given as %s: %d", name, counts[name])
     rule_of = np.concatenate([np.full(len(c), i, dtype=np.int16) for i, c in enumerate(all_codes)])
     codes = np.concatenate(all_codes) if all_codes else np.zeros(0, dtype=np.int64)
     del all_codes
     unique, first = np.unique(codes, return_index=True)
     rule = rule_of[first]
-    names = tuple(r.name for r in settings.rules)
     new_counts = dict(zip(names, np.bincount(rule, minlength=len(names)).tolist(), strict=True))
     log.info("blocking: %d distinct candidate pairs from %d generated", len(unique), len(codes))
     return CandidatePairs(

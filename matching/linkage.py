@@ -340,6 +340,7 @@ def score_records(
     model: dict[str, object] | None = None,
     population: pd.DataFrame | None = None,
     population_keys: dict | None = None,
+    extra_pairs: tuple[str, np.ndarray, np.ndarray] | None = None,
 ) -> ScoredPairs:
     """Block, compare, train (no labels) and score: every candidate pair with its weight and decision.
 
@@ -352,7 +353,8 @@ def score_records(
     model trained on the whole population (same :func:`training_hash`). Then nothing is trained: a pair
     gets the weight it would get in a run over the whole population (term frequencies counted over it,
     lambda scaled to its size). ``population_keys``: derived keys of ``population`` already computed
-    (e.g. ``__name_tokens__``, row for row)."""
+    (e.g. ``__name_tokens__``, row for row). ``extra_pairs``: ``(name, left, right)``, positional pairs
+    compared and scored besides the blocking rules' (e.g. records that were one person before)."""
     settings = settings or load_settings()
     executor = executor or LocalExecutor()
     _check_columns(std, settings)
@@ -367,7 +369,7 @@ def score_records(
         _count_population_frequencies(comparisons, features, std, keys, population, population_keys)
     timer.lap("features")
 
-    candidates = block_pairs(std, settings.blocking, keys)
+    candidates = block_pairs(std, settings.blocking, keys, extra=extra_pairs)
     timer.lap("blocking")
     # the features (term frequencies of the whole frame) go to every worker once
     shared = executor.scatter((comparisons, features))

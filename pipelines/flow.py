@@ -129,6 +129,7 @@ def match(
     model: dict[str, object] | None = None,
     population: pd.DataFrame | None = None,
     population_keys: dict | None = None,
+    extra_pairs: tuple[str, np.ndarray, np.ndarray] | None = None,
 ) -> ScoredPairs:
     with open_executor(executor, dask_address) as run_on:
         return score_records(
@@ -138,6 +139,7 @@ def match(
             model=model,
             population=population,
             population_keys=population_keys,
+            extra_pairs=extra_pairs,
         )
 
 
@@ -318,6 +320,7 @@ def sync(
                     quote(model),
                     quote(increment.population if within else None),
                     quote(increment.population_keys if within else None),
+                    quote(increment.pairs_of_former_persons() if increment is not None else None),
                 )
                 if len(records)
                 else None

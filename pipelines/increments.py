@@ -51,6 +51,8 @@ _KEYS = ["source", "record_id"]
 #: Stored standardised columns the blocking keys are derived from.
 #: Records a frame to match holds at least (when the registry has them), so that training sees a sample.
 BACKGROUND_RECORDS = 30_000
+#: The name of the candidate pairs an increment adds: records that were one person before.
+FORMER_PERSON_RULE = "former_person"
 _BLOCKING_COLUMNS = ["nik_std", "name_key", "birth_date_std", "sex_std", "phone_std", "kelurahan_code"]
 
 
@@ -93,6 +95,24 @@ class Increment:
         parts = [part for part in (self.standardised_fresh, rest) if len(part)] or [rest]
         combined = pd.concat(parts, ignore_index=True)
         return combined.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+    def pairs_of_former_persons(self) -> tuple[str, np.ndarray, np.ndarray] | None:
+        """Positional pairs of ``records`` that were one person before, at least one of them new or
+        changed: compared again whatever the blocking rules find (a changed record may no longer share a
+        block with its person's other records), so ``keep_previous_decisions`` can weigh the link."""
+        if self.previous_ids is None or self.fresh is None:
+            return None
+        frame = pd.DataFrame(
+            {"id": self.previous_ids, "fresh": self.fresh, "position": np.arange(len(self.fresh))}
+        )
+        frame = frame.dropna(subset=["id"])
+        pairs = frame.merge(frame, on="id", suffixes=("_l", "_r"))
+        pairs = pairs[(pairs["position_l"] < pairs["position_r"]) & (pairs["fresh_l"] | pairs["fresh_r"])]
+        return (
+            FORMER_PERSON_RULE,
+            pairs["position_l"].to_numpy(dtype=np.int64),
+            pairs["position_r"].to_numpy(dtype=np.int64),
+        )
 
     @property
     def to_standardise(self) -> pd.DataFrame:

@@ -92,6 +92,22 @@ def test_block_pairs_union_first_rule_and_records_without_nik(std):
     assert len(set(found)) == len(pairs)
 
 
+def test_pairs_given_by_the_caller_join_the_candidates_after_the_rules(std):
+    settings = BlockingSettings(rules=(BlockingRule(name="nik", keys=("nik_std",)),))
+    given = ("former_person", np.array([2, 3, 4, 4]), np.array([0, 4, 3, 4]))  # (2, 0) is a NIK pair too
+
+    pairs = block_pairs(std, settings, extra=given)
+
+    found = {
+        (int(a), int(b)): pairs.rule_names[r]
+        for a, b, r in zip(pairs.left, pairs.right, pairs.rule, strict=True)
+    }
+    assert found[(0, 2)] == "nik" and found[(3, 4)] == "former_person"
+    assert (4, 4) not in found and len(found) == len(pairs) == 2
+    assert pairs.counts == {"nik": 1, "former_person": 3}
+    assert pairs.new_counts == {"nik": 1, "former_person": 1}
+
+
 def test_pair_ceiling_names_the_rule(std):
     settings = BlockingSettings(rules=(BlockingRule(name="dob", keys=("birth_date_std",)),), pair_ceiling=2)
     with pytest.raises(MatchSettingsError, match="'dob'.*7 candidate pairs") as info:

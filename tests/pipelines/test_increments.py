@@ -296,3 +296,24 @@ def test_neighbours_are_the_records_sharing_a_kept_block_with_a_fresh_one(seed, 
     assert tokens is not None and len(tokens) == len(held)
     if max_block_size == 1000:
         assert found  # the small vocabularies make neighbours on every seed
+
+
+@pytest.mark.unit
+def test_records_that_were_one_person_are_compared_again_when_one_of_them_changed():
+    import numpy as np
+
+    from pipelines.increments import FORMER_PERSON_RULE, Increment
+
+    # 0, 1 unchanged of RT1; 2 changed, was RT1's; 3 new; 4 unchanged of RT2; 5 changed, was RT2's
+    increment = Increment(
+        records=pd.DataFrame(index=range(6)), touched=frozenset({"RT1", "RT2"}), vanished=pd.DataFrame(),
+        must_link=np.zeros((0, 2), dtype=np.int64),
+        previous_ids=np.array(["RT1", "RT1", "RT1", None, "RT2", "RT2"], dtype=object),
+        fresh=np.array([False, False, True, True, False, True]),
+    )  # fmt: skip
+
+    name, left, right = increment.pairs_of_former_persons()
+
+    assert name == FORMER_PERSON_RULE
+    # every pair with a changed record; the unchanged ones are tied by must_link, the new one is new
+    assert sorted(zip(left.tolist(), right.tolist(), strict=True)) == [(0, 2), (1, 2), (4, 5)]
