@@ -10,6 +10,7 @@ supplied it. Coverage flags say which programmes hold the person and whether tha
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,10 +18,17 @@ import pandas as pd
 
 from store.survivorship import DEFAULT_SURVIVORSHIP, FieldRule, Survivorship, nik_agrees
 
-__all__ = ["ACTIVE_STATUSES", "build_persons"]
+__all__ = ["ACTIVE_STATUSES", "RECORDS_PER_CHUNK", "build_persons", "build_persons_in_chunks"]
 
 #: Membership statuses that mean "covered now".
 ACTIVE_STATUSES = frozenset({"AKTIF"})
+
+#: Records per chunk of ``build_persons_in_chunks`` (whole persons: a chunk may hold a few more or, for a
+#: person with more records than this, that person alone).
+RECORDS_PER_CHUNK = 50_000
+
+#: The record columns golden rows are built from, besides the survivorship rules' own columns.
+_INPUT_COLUMNS = ("source", "record_id", "updated_at", "membership_status", "birth_date_std", "sex_std")
 
 
 def build_persons(
@@ -61,6 +69,48 @@ def build_persons(
     persons["provenance"] = _provenance_json(frame, provenance, len(ids))
     persons = persons.astype(object).where(persons.notna(), None)
     return persons.reset_index()
+
+
+def build_persons_in_chunks(
+    records: pd.DataFrame,
+    registry_ids: np.ndarray,
+    programmes: dict[str, str],
+    run_id: str,
+    survivorship: Survivorship = DEFAULT_SURVIVORSHIP,
+    records_per_chunk: int = RECORDS_PER_CHUNK,
+) -> Iterator[pd.DataFrame]:
+    """The golden rows of ``build_persons(records.assign(registry_id=registry_ids), ...)``, in the same
+    order (by registry id) and with the same values, one chunk of whole persons at a time.
+
+    A golden row needs all of its person's records, and only them (every survivorship order is among a
+    person's own records), so a chunk of persons is built from their records alone. Each chunk copies only
+    the columns the golden rows are built from, for its rows: memory grows with the chunk, not with
+    ``records`` (``registry_ids``: one per row of ``records``, positional).
+    """
+    registry_ids = np.asarray(registry_ids, dtype=object)
+    if len(registry_ids) != len(records):
+        raise ValueError("one registry id per record is needed")
+    codes, _ = pd.factorize(registry_ids, sort=True)
+    order = np.argsort(codes, kind="stable")  # rows by person, persons by registry id
+    ends = np.cumsum(np.bincount(codes)) if len(codes) else np.zeros(0, dtype=np.int64)
+    wanted = [*_INPUT_COLUMNS, *(rule.column for rule in survivorship.fields.values())]
+    columns = [
+        column for column in dict.fromkeys(wanted) if column in records.columns and column != "registry_id"
+    ]
+    positions = [records.columns.get_loc(column) for column in columns]
+    size = max(int(records_per_chunk), 1)
+    start = 0
+    while start < len(order):
+        # the persons ending within ``size`` records of ``start``; at least the next one
+        last = int(np.searchsorted(ends, start + size, side="right")) - 1
+        if last < 0 or ends[last] <= start:
+            last = int(np.searchsorted(ends, start, side="right"))
+        stop = int(ends[last])
+        rows = order[start:stop]
+        part = records.iloc[rows, positions].reset_index(drop=True)
+        part["registry_id"] = registry_ids[rows]
+        yield build_persons(part, programmes, run_id, survivorship)
+        start = stop
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from connectors.errors import RegistryError
 from store.frames import fetch_frame
-from store.golden import build_persons
+from store.golden import RECORDS_PER_CHUNK, build_persons, build_persons_in_chunks
 from store.ids import IdChanges, assign_registry_ids, id_changes
 from store.keys import chunks, ids_by_source
 from store.models import (
@@ -169,9 +169,24 @@ def _step(name: str) -> None:
         _step_hook(name)
 
 
-def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False) -> PublishSummary:
-    """Write the run's outcome into the registry in one transaction (see the module docstring)."""
-    records = outcome.records.reset_index(drop=True)
+def publish_run(
+    engine: sa.Engine,
+    outcome: RunOutcome,
+    *,
+    dry_run: bool = False,
+    records_per_chunk: int = RECORDS_PER_CHUNK,
+) -> PublishSummary:
+    """Write the run's outcome into the registry in one transaction (see the module docstring).
+
+    A full rebuild writes the records straight from ``outcome.records``' columns (no copy of the frame)
+    and builds and writes the golden rows a chunk of whole persons at a time (about ``records_per_chunk``
+    records), so its memory grows with the chunk, not with the registry. Same rows either way.
+    """
+    records = outcome.records
+    if not (
+        isinstance(records.index, pd.RangeIndex) and records.index.start == 0 and records.index.step == 1
+    ):
+        records = records.reset_index(drop=True)
     now = datetime.now(UTC)
     full = outcome.touched is None
     with engine.connect() as connection, connection.begin() as transaction:
@@ -193,21 +208,27 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
             records["cluster"].to_numpy(),
             keyed["registry_id"],
             next_number,
-            keys=(records["source"] + "|" + records["record_id"]).to_numpy(dtype=object),
+            keys=_key_ranks(records),
         )
-        records = records.assign(
-            registry_id=registry_ids,
-            content_hash=(
+        written = {
+            "registry_id": registry_ids,
+            "content_hash": (
                 outcome.content_hashes
                 if outcome.content_hashes is not None and len(outcome.content_hashes) == len(records)
                 else content_hashes(records)
             ),
-            first_seen_run=keyed["first_seen_run"].fillna(outcome.run_id).to_numpy(dtype=object),
-        )
+            "first_seen_run": keyed["first_seen_run"].fillna(outcome.run_id).to_numpy(dtype=object),
+        }
         changes = id_changes(keyed["registry_id"], pd.Series(registry_ids, dtype=object), touched)
-        persons = build_persons(records, outcome.programmes, outcome.run_id)
-
         vanished = _vanished(outcome, live, records)
+        persons = None
+        if full:
+            # what a full rebuild still needs of the registry's records is in ``written`` and ``vanished``
+            del live, keyed, touched
+        else:
+            records = records.assign(**written)
+            written = {}
+            persons = build_persons(records, outcome.programmes, outcome.run_id)
         _mark_deleted(connection, vanished, outcome.run_id, now)
         _step("deleted")
         if full:
@@ -232,17 +253,31 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
             records = records[~same]
             persons = _persons_to_write(connection, persons, touched)
             _delete_pairs_of(connection, keyed[_KEYS])
-        _delete_tombstones_of(connection, records[_KEYS])
+        _delete_tombstones_of(connection, records)
         _step("cleared")
-        _insert_frame(connection, SourceRecord, _record_rows(records, outcome.run_id))
+        _insert_columns(
+            connection, SourceRecord, _record_columns(records, outcome.run_id, written), len(records)
+        )
         _step("records")
-        _insert_frame(connection, Person, persons)
+        if persons is not None:
+            _insert_frame(connection, Person, persons)
+        else:
+            for part in build_persons_in_chunks(
+                records, registry_ids, outcome.programmes, outcome.run_id, records_per_chunk=records_per_chunk
+            ):
+                _insert_frame(connection, Person, part)
         _step("persons")
         connection.execute(
             sa.delete(QuarantineEntry).where(QuarantineEntry.source.in_(list(outcome.rows_read)))
         )
-        _insert_frame(connection, QuarantineEntry, _quarantine_rows(outcome.quarantine, outcome.run_id))
-        _insert_frame(connection, MatchPair, _pair_rows(outcome.pairs, outcome.run_id))
+        _insert_frame(
+            connection,
+            QuarantineEntry,
+            outcome.quarantine,
+            ["source", "record_id", "source_row", "reason"],
+            run_id=outcome.run_id,
+        )
+        _insert_frame(connection, MatchPair, outcome.pairs, _PAIR_COLUMNS, run_id=outcome.run_id)
         _write_history(connection, changes, outcome.run_id)
         _set_next_number(connection, next_number)
         if outcome.match_model is not None:
@@ -299,17 +334,37 @@ def publish_run(engine: sa.Engine, outcome: RunOutcome, *, dry_run: bool = False
     return summary
 
 
+def _key_ranks(records: pd.DataFrame) -> np.ndarray:
+    """Per record, an integer that sorts as its ``source|record_id`` string (the tie-break key of
+    ``assign_registry_ids``, which uses only its order), without building that string per record.
+
+    Within a source, ``source|`` is a common prefix: the order is the record ids'. Between sources, the
+    strings first differ inside ``source|`` (no source name holding a ``|`` is a prefix of another's
+    ``source|``), so the sources' ``source|`` order decides. A source name with ``|`` in it: the strings.
+    """
+    sources, names = pd.factorize(records["source"])
+    if any("|" in str(name) for name in names) or not all(isinstance(name, str) for name in names):
+        return (records["source"] + "|" + records["record_id"]).to_numpy(dtype=object)
+    ids, unique_ids = pd.factorize(records["record_id"], sort=True)
+    by_prefix = np.argsort(np.asarray([f"{name}|" for name in names], dtype=object), kind="stable")
+    source_rank = np.empty(len(names), dtype=np.int64)
+    source_rank[by_prefix] = np.arange(len(names))
+    return source_rank[sources] * max(len(unique_ids), 1) + ids
+
+
 def _live_records(connection: sa.Connection, registry_ids: Sequence[str] | None) -> pd.DataFrame:
-    """Keys, registry id and first run of the live records (of ``registry_ids`` only, when given)."""
-    statement = sa.select(
+    """Keys, registry id and first run of the live records (of ``registry_ids`` only, when given, with
+    their content hash)."""
+    selected = [
         SourceRecord.source,
         SourceRecord.record_id,
         SourceRecord.registry_id,
         SourceRecord.first_seen_run,
-        SourceRecord.content_hash,
-    ).where(SourceRecord.deleted_at.is_(None))
+    ]
     if registry_ids is None:
-        return pd.read_sql(statement, connection, dtype=object)
+        # a full rebuild: every live record, read in batches (no content hash: nothing is compared)
+        return _read_columns(connection, sa.select(*selected).where(SourceRecord.deleted_at.is_(None)))
+    statement = sa.select(*selected, SourceRecord.content_hash).where(SourceRecord.deleted_at.is_(None))
     parts = [
         pd.read_sql(statement.where(SourceRecord.registry_id.in_(chunk)), connection, dtype=object)
         for chunk in chunks(registry_ids)
@@ -317,6 +372,31 @@ def _live_records(connection: sa.Connection, registry_ids: Sequence[str] | None)
     if not parts:
         return pd.read_sql(statement.where(sa.false()), connection, dtype=object)
     return pd.concat(parts, ignore_index=True)
+
+
+def _read_columns(connection: sa.Connection, statement: sa.Select) -> pd.DataFrame:
+    """The rows of ``statement`` as a frame of object columns, fetched ``_BATCH`` rows at a time through
+    the driver's cursor (same transaction): no list of every row at once, as ``pd.read_sql`` builds."""
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    parameters = compiled.params
+    if compiled.positional:
+        parameters = tuple(parameters[name] for name in compiled.positiontup or ())
+    names = [column.name for column in statement.selected_columns]
+    values: list[list[object]] = [[] for _ in names]
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), parameters)
+        while rows := cursor.fetchmany(_BATCH):
+            for column, items in zip(values, zip(*rows, strict=True), strict=True):
+                column.extend(items)
+    finally:
+        cursor.close()
+    columns = {}
+    for name, items in zip(names, values, strict=True):
+        array = np.empty(len(items), dtype=object)
+        array[:] = items
+        columns[name] = array
+    return pd.DataFrame(columns)
 
 
 def _check_complete(live: pd.DataFrame, records: pd.DataFrame, vanished: pd.DataFrame) -> None:
@@ -383,6 +463,8 @@ def _delete_tombstones_of(connection: sa.Connection, keys: pd.DataFrame) -> None
         connection,
         dtype=object,
     )
+    if tombstones.empty:
+        return
     back = tombstones.merge(keys.loc[:, _KEYS].astype(str), on=_KEYS)
     for source, chunk in ids_by_source(back):
         connection.execute(
@@ -469,24 +551,43 @@ def _insert(connection: sa.Connection, model: type, rows: Iterable[dict] | list[
         connection.execute(sa.insert(table), rows[start : start + _BATCH])
 
 
-def _insert_frame(connection: sa.Connection, model: type, frame: pd.DataFrame) -> None:
-    """Insert ``frame``'s rows (columns named as the table's; missing values become NULL) in bulk:
-    ``COPY`` on PostgreSQL, one prepared statement over batches of tuples on SQLite. Rows become Python
-    tuples one batch at a time, so memory grows with the batch, not with the frame."""
-    if frame.empty:
+def _insert_frame(
+    connection: sa.Connection,
+    model: type,
+    frame: pd.DataFrame | None,
+    columns: Sequence[str] | None = None,
+    **constants: object,
+) -> None:
+    """Insert ``frame``'s ``columns`` (default: all; named as the table's), plus a column per
+    ``constants`` (one value for every row), in bulk (``_insert_columns``); no copy of the frame."""
+    if frame is None or frame.empty:
+        return
+    names = list(frame.columns) if columns is None else list(columns)
+    values: dict[str, object] = {name: frame[name] for name in names}
+    values.update(constants)
+    _insert_columns(connection, model, values, len(frame))
+
+
+def _insert_columns(connection: sa.Connection, model: type, columns: dict[str, object], length: int) -> None:
+    """Insert ``length`` rows given column by column (a ``Series`` or array per column, positional, or one
+    value for every row; missing values become NULL) in bulk: ``COPY`` on PostgreSQL, one prepared statement
+    over batches of tuples on SQLite. Rows become Python tuples one batch at a time, so memory grows with
+    the batch, not with the columns."""
+    if not length:
         return
     table = model.__table__
-    unknown = set(frame.columns) - set(table.columns.keys())
+    unknown = set(columns) - set(table.columns.keys())
     if unknown:
         raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
     quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(str(column)) for column in frame.columns)
-    target = f"{quote(table.name)} ({names})"
+    names = list(columns)
+    target = f"{quote(table.name)} ({', '.join(quote(str(name)) for name in names)})"
 
     def batches() -> Iterable[list[tuple]]:
-        for start in range(0, len(frame), _BATCH):
-            part = frame.iloc[start : start + _BATCH].astype(object)
-            yield list(part.where(part.notna(), None).itertuples(index=False, name=None))
+        for start in range(0, length, _BATCH):
+            stop = min(start + _BATCH, length)
+            parts = [_as_objects(column, start, stop) for column in columns.values()]
+            yield list(zip(*parts, strict=True))
 
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         cursor = connection.connection.driver_connection.cursor()
@@ -498,24 +599,38 @@ def _insert_frame(connection: sa.Connection, model: type, frame: pd.DataFrame) -
         finally:
             cursor.close()
     elif connection.dialect.name == "sqlite":
-        statement = f"INSERT INTO {target} VALUES ({', '.join('?' * len(frame.columns))})"
+        statement = f"INSERT INTO {target} VALUES ({', '.join('?' * len(names))})"
         for rows in batches():
             connection.exec_driver_sql(statement, rows)
     else:
         for rows in batches():
-            _insert(connection, model, [dict(zip(frame.columns, row, strict=True)) for row in rows])
+            _insert(connection, model, [dict(zip(names, row, strict=True)) for row in rows])
 
 
-def _record_rows(records: pd.DataFrame, run_id: str) -> pd.DataFrame:
-    columns = ["source", "record_id", "registry_id", "source_row", "content_hash", "first_seen_run"]
-    columns += [*RAW_FIELDS, *STANDARD_FIELDS]
-    return records.loc[:, columns].assign(run_id=run_id, source_row=records["source_row"].astype("int64"))
+def _as_objects(column: object, start: int, stop: int) -> Sequence[object]:
+    """Rows ``start:stop`` of a column as Python values (``astype(object)``), missing values as ``None``."""
+    if isinstance(column, pd.Series):
+        values = column.iloc[start:stop].to_numpy(dtype=object, copy=True)
+    elif isinstance(column, np.ndarray | pd.api.extensions.ExtensionArray | list):
+        values = np.asarray(column[start:stop], dtype=object).copy()
+    else:
+        return [None if pd.isna(column) else column] * (stop - start)
+    missing = pd.isna(values)
+    if missing.any():
+        values[missing] = None
+    return values
 
 
-def _quarantine_rows(quarantine: pd.DataFrame, run_id: str) -> pd.DataFrame:
-    return quarantine.loc[:, ["source", "record_id", "source_row", "reason"]].assign(run_id=run_id)
+_RECORD_COLUMNS = ["source", "record_id", "registry_id", "source_row", "content_hash", "first_seen_run"]
+_PAIR_COLUMNS = ["source_l", "record_id_l", "source_r", "record_id_r", "weight", "probability", "decision"]
 
 
-def _pair_rows(pairs: pd.DataFrame, run_id: str) -> pd.DataFrame:
-    columns = ["source_l", "record_id_l", "source_r", "record_id_r", "weight", "probability", "decision"]
-    return pairs.loc[:, columns].assign(run_id=run_id)
+def _record_columns(records: pd.DataFrame, run_id: str, written: dict[str, np.ndarray]) -> dict[str, object]:
+    """The ``source_records`` columns of ``records``, those in ``written`` (positional arrays) taken from
+    it instead."""
+    columns: dict[str, object] = {}
+    for name in [*_RECORD_COLUMNS, *RAW_FIELDS, *STANDARD_FIELDS]:
+        columns[name] = written[name] if name in written else records[name]
+    columns["source_row"] = records["source_row"].astype("int64")
+    columns["run_id"] = run_id
+    return columns
