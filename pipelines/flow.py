@@ -308,6 +308,11 @@ def sync(
             records = tasks["standardise"](quote(combined), executor, dask_address)
             if increment is not None:
                 records = increment.standardised(records)
+        # every record that goes on is in ``records`` now: the sources' frames go before matching and
+        # publishing (at Depok scale they are gigabytes)
+        sources = stages.without_records(sources)
+        persons_before = snapshot.persons
+        del batches, validated, combined, known, snapshot
         # quote: Prefect must not walk the settings model or the scored arrays
         with clock.stage("match"):
             within = increment is not None and model is not None
@@ -403,7 +408,7 @@ def sync(
         read=summary.read,
         linked=summary.linked,
         quarantined=summary.quarantined,
-        persons_before=snapshot.persons,
+        persons_before=persons_before,
         persons=summary.persons,
         new_persons=summary.new_persons,
         report=str(Path(report_path).resolve()),

@@ -304,6 +304,11 @@ def in_drop_order(drop: DropConfig, validated: Iterable[ValidatedSource]) -> lis
     return sorted(validated, key=lambda item: order.get(item.source, len(order)))
 
 
+def without_records(validated: list[ValidatedSource]) -> list[ValidatedSource]:
+    """The sources with their counts, quarantine and expectations, their records let go (empty frames)."""
+    return [replace(item, records=item.records.iloc[0:0], content_hashes=None) for item in validated]
+
+
 def combine_records(validated: list[ValidatedSource]) -> pd.DataFrame:
     """All sources' validated records in one canonical frame with a fresh positional index."""
     return pd.concat([item.records for item in validated], ignore_index=True)
@@ -352,7 +357,10 @@ def assemble_outcome(
     already computed (the publish computes them otherwise). ``match_model``: the model a full run
     trained, to store for the increments.
     """
-    records = standardised.reset_index(drop=True).assign(cluster=np.asarray(linkage.cluster_ids))
+    # a shallow copy with one more column: the standardised frame's columns are not copied
+    records = standardised if _positional(standardised.index) else standardised.reset_index(drop=True)
+    records = records.copy(deep=False)
+    records["cluster"] = np.asarray(linkage.cluster_ids)
     kept = linkage.pairs[linkage.pairs["decision"].isin(_PAIR_DECISIONS_KEPT)]
     left = records.iloc[kept["left"].to_numpy()]
     right = records.iloc[kept["right"].to_numpy()]
@@ -388,6 +396,10 @@ def assemble_outcome(
         match_model=match_model if increment is None else None,
         content_hashes=content_hashes,
     )
+
+
+def _positional(index: pd.Index) -> bool:
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 def report_inputs(
