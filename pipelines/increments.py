@@ -48,11 +48,11 @@ __all__ = ["Increment", "keep_previous_decisions", "plan_increment", "read_live_
 log = logging.getLogger(__name__)
 
 _KEYS = ["source", "record_id"]
-#: Stored standardised columns the blocking keys are derived from.
 #: Records a frame to match holds at least (when the registry has them), so that training sees a sample.
 BACKGROUND_RECORDS = 30_000
 #: The name of the candidate pairs an increment adds: records that were one person before.
 FORMER_PERSON_RULE = "former_person"
+#: Stored standardised columns the blocking keys are derived from.
 _BLOCKING_COLUMNS = ["nik_std", "name_key", "birth_date_std", "sex_std", "phone_std", "kelurahan_code"]
 
 
