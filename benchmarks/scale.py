@@ -45,8 +45,9 @@ Ratios ours / Splink:
   clusters, since Splink is given our standardised columns. The two sides do not do the same work
   (Splink's side writes no registry and no report), so it is an upper bound of our overhead.
 
-Memory on the 24 GB standard machine (BENCHMARKS.md, "Scale"): the full run peaked at 2.7 GB at 200k and
-12.1 GB at 1M persons (in publish), so 2M (≈ 24 GB extrapolated) does not fit; Splink passed 22 GB at 1M
+Memory on the 24 GB standard machine (BENCHMARKS.md, "Scale"): the full run peaked at 1.9 GB at 200k and
+8.4 GB at 1M persons (end of clustering), so 2M (≈ 16 GB extrapolated) fits the machine but not the
+12 GB target; Splink passed 22 GB at 1M
 and was stopped. Above 200k persons Splink is left out unless ``--splink-large`` asks for it; leave 2M to
 a bigger machine.
 """
