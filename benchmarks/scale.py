@@ -46,7 +46,7 @@ Ratios ours / Splink:
   (Splink's side writes no registry and no report), so it is an upper bound of our overhead.
 
 Memory on the 24 GB standard machine (BENCHMARKS.md, "Scale"): the full run peaked at 1.9 GB at 200k and
-8.4 GB at 1M persons (end of clustering), so 2M (≈ 16 GB extrapolated) fits the machine but not the
+8.4 GB at 1M persons (end of clustering), so 2M (≈ 17 GB extrapolated) fits the machine but not the
 12 GB target; Splink passed 22 GB at 1M
 and was stopped. Above 200k persons Splink is left out unless ``--splink-large`` asks for it; leave 2M to
 a bigger machine.
