@@ -563,9 +563,17 @@ def _insert_frame(
     if frame is None or frame.empty:
         return
     names = list(frame.columns) if columns is None else list(columns)
-    values: dict[str, object] = {name: frame[name] for name in names}
+    values: dict[str, object] = {name: _typed_for(model, name, frame[name]) for name in names}
     values.update(constants)
     _insert_columns(connection, model, values, len(frame))
+
+
+def _typed_for(model: type, name: str, column: pd.Series) -> pd.Series:
+    """An integer column of the table given as floats (pandas makes whole numbers with a missing value
+    float) as nullable integers: ``3``, not ``3.0``, for COPY; a fraction fails here, loudly."""
+    target = model.__table__.columns.get(name)  # an unknown name is refused by _insert_columns
+    integer = target is not None and isinstance(target.type, sa.Integer)
+    return column.astype("Int64") if integer and pd.api.types.is_float_dtype(column.dtype) else column
 
 
 def _insert_columns(connection: sa.Connection, model: type, columns: dict[str, object], length: int) -> None:

@@ -80,6 +80,28 @@ def test_ids_survive_the_next_run_and_new_people_get_new_ids(
     assert summary.new_persons == 1
 
 
+def test_a_quarantine_whose_row_numbers_became_floats_is_written_as_integers(
+    registry, records, outcome_factory
+):
+    # a missing row number next to whole ones makes pandas' column float (3.0, NaN): COPY on PostgreSQL
+    # must not be handed "3.0" for an integer column
+    quarantine = pd.DataFrame(
+        {
+            "source": ["bpjs_kesehatan", "bpjs_kesehatan"],
+            "record_id": ["0002", "0003"],
+            "source_row": [3.0, float("nan")],
+            "reason": ["full_name: empty", "record_id: duplicate"],
+        }
+    )
+    summary = publish_run(registry, outcome_factory(records, quarantine))
+    assert summary.quarantined == {"bpjs_kesehatan": 2} and summary.balanced
+    with registry.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT record_id, source_row FROM quarantine ORDER BY record_id")
+        ).all()
+    assert [tuple(row) for row in rows] == [("0002", 3), ("0003", None)]
+
+
 def test_exports_list_every_record_and_every_quarantined_row(registry, records, outcome_factory, tmp_path):
     quarantine = pd.DataFrame(
         [{"source": "penduduk_depok", "record_id": "penduduk_depok@row9", "source_row": 9,
