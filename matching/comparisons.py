@@ -81,6 +81,8 @@ class Comparison:
     """Base class: one field, levels in fixed order, level 0 = null."""
 
     level_names: tuple[str, ...] = ("null", "exact", "else")
+    #: The column compared when the settings name none.
+    default_column: str = ""
     tf_levels: tuple[int, ...] = (1,)
 
     def __init__(self, settings: ComparisonSettings) -> None:
@@ -93,12 +95,16 @@ class Comparison:
 
     def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
         """Per-record arrays; ``cache`` may hold features shared with blocking (name tokens)."""
-        values = _text(std, self.settings.column or "")
+        values = self._values(std)
         return self._with_tf(Features({"value": values}), values)
+
+    def _values(self, std: pd.DataFrame) -> np.ndarray:
+        """The compared column (the settings' ``column``, else ``default_column``) as text."""
+        return _text(std, self.settings.column or self.default_column)
 
     def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
         """The values whose frequencies adjust this comparison's agreement weights, one per record."""
-        return _text(std, self.settings.column or "")
+        return self._values(std)
 
     def _with_tf(self, features: Features, tf_values: np.ndarray) -> Features:
         if self.settings.term_frequency:
@@ -158,6 +164,7 @@ class NameComparison(Comparison):
     siblings sharing a family name or a first name (twins!) land here, not in a fuzzy level."""
 
     tf_levels = (1, 2)
+    default_column = "name_key"
     level_names = (
         "null",
         "exact",
@@ -173,7 +180,7 @@ class NameComparison(Comparison):
 
     def _tokens(self, std: pd.DataFrame, key: np.ndarray, cache: dict | None) -> pd.DataFrame:
         """``name_token_features`` of the key column (shared with blocking through ``cache``)."""
-        column = self.settings.column or "name_key"
+        column = self.settings.column or self.default_column
         cache = {} if cache is None else cache
         if column == "name_key" and "__name_tokens__" in cache:
             return cache["__name_tokens__"]
@@ -183,11 +190,10 @@ class NameComparison(Comparison):
         return tokens
 
     def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
-        key = _text(std, self.settings.column or "name_key")
-        return self._tokens(std, key, cache)["sorted"].to_numpy(dtype=object)
+        return self._tokens(std, self._values(std), cache)["sorted"].to_numpy(dtype=object)
 
     def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
-        key = _text(std, self.settings.column or "name_key")
+        key = self._values(std)
         tokens = self._tokens(std, key, cache)
         arrays = {"key": key}
         for name in ("sorted", "nospace"):
@@ -286,12 +292,10 @@ class DateComparison(Comparison):
     registers fill in when the real birthday is unknown."""
 
     level_names = ("null", "exact", "one_typo", "day_month_swap", "default_day", "within_year", "else")
-
-    def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
-        return _text(std, self.settings.column or "birth_date_std")
+    default_column = "birth_date_std"
 
     def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
-        iso = _text(std, self.settings.column or "birth_date_std")
+        iso = self._values(std)
         parsed = pd.to_datetime(pd.Series(iso).replace("", None), format="%Y-%m-%d", errors="coerce")
         month = parsed.dt.month.fillna(0).to_numpy(dtype=np.int64)
         day = parsed.dt.day.fillna(0).to_numpy(dtype=np.int64)
@@ -338,12 +342,10 @@ class NikComparison(Comparison):
     both get their own, weaker levels."""
 
     level_names = ("null", "exact", "exact_inconsistent", "one_edit", "else_inconsistent", "else")
-
-    def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
-        return _text(std, self.settings.column or "nik_std")
+    default_column = "nik_std"
 
     def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
-        nik = _text(std, self.settings.column or "nik_std")
+        nik = self._values(std)
         if "nik_agrees" in std:
             agrees = std["nik_agrees"].astype("boolean").fillna(True).to_numpy(dtype=bool)
         else:

@@ -196,7 +196,7 @@ def validate_batch(
     checked = _validated(batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, skipped)
     # the unchanged rows and the rows that passed (``passed`` keeps the batch's index), in the batch's order
     kept = unchanged | batch.records.index.isin(checked.records.index)
-    if kept.all() and isinstance(batch.records.index, pd.RangeIndex) and batch.records.index.start == 0:
+    if kept.all() and _positional(batch.records.index):
         return replace(checked, records=batch.records, content_hashes=hashes)  # nothing set aside: no copy
     return replace(checked, records=batch.records[kept].reset_index(drop=True), content_hashes=hashes[kept])
 
