@@ -391,11 +391,11 @@ def standardise_names(names: pd.Series) -> pd.DataFrame:
     return out.reindex(columns=columns)
 
 
-def _join_lists(parent: np.ndarray, tokens: np.ndarray, size: int) -> np.ndarray:
+def _join_lists(parent: np.ndarray, tokens: pa.Array, size: int) -> np.ndarray:
     """Space-joined tokens per parent (tokens sorted by parent, in the order to join)."""
     counts = np.bincount(parent, minlength=size)
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
-    lists = pa.ListArray.from_arrays(offsets, pa.array(tokens, type=pa.string()))
+    lists = pa.ListArray.from_arrays(offsets, tokens)
     return np.asarray(pc.binary_join(lists, " ").to_numpy(zero_copy_only=False), dtype=object)
 
 
@@ -407,22 +407,23 @@ def name_token_features(name_key: pd.Series) -> pd.DataFrame:
     letter masks: ``initials`` (letters of single-letter tokens) and ``firsts`` (first letters of the
     longer tokens). Missing keys give empty strings and zeros.
     """
-    keys = name_key.astype("object").where(name_key.notna(), "").astype(str)
-    codes, distinct = pd.factorize(keys)
+    # missing keys read as the empty key (code -1 → an appended "")
+    codes, distinct = pd.factorize(name_key.to_numpy(dtype=object), use_na_sentinel=True)
+    distinct = np.append(np.asarray(distinct, dtype=object), "")
+    codes[codes < 0] = len(distinct) - 1
     size = len(distinct)
-    distinct_arrow = pa.array(np.asarray(distinct, dtype=object), type=pa.string())
+    distinct_arrow = pa.array(distinct, type=pa.string())
     lists = pc.split_pattern(distinct_arrow, " ")
     flat = pc.list_flatten(lists)
-    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False), dtype=np.int64)
+    keep = pc.greater(pc.utf8_length(flat), 0)
+    flat = flat.filter(keep)
+    parent = np.asarray(
+        pc.list_parent_indices(lists).filter(keep).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
     length = np.asarray(pc.utf8_length(flat).to_numpy(zero_copy_only=False), dtype=np.int64)
     tokens = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=object)
-    keep = length > 0
-    tokens, parent, length = tokens[keep], parent[keep], length[keep]
     first_letter = (
-        np.asarray(
-            pc.utf8_slice_codeunits(pa.array(tokens, type=pa.string()), 0, 1).to_numpy(zero_copy_only=False),
-            dtype="U1",
-        )
+        np.asarray(pc.utf8_slice_codeunits(flat, 0, 1).to_numpy(zero_copy_only=False), dtype="U1")
         .view(np.int32)
         .astype(np.int64)
         if len(tokens)
@@ -437,29 +438,29 @@ def name_token_features(name_key: pd.Series) -> pd.DataFrame:
     last = np.full(size, "", dtype=object)
     first[has] = tokens[starts[has]]
     last[has] = tokens[ends[has] - 1]
-    order = np.lexsort((tokens.astype(str), parent)) if len(tokens) else np.zeros(0, dtype=np.int64)
+    # tokens by parent, then alphabetically (code point order = UTF-8 byte order, as Arrow sorts)
+    by_token = np.asarray(pc.sort_indices(flat), dtype=np.int64)
+    order = by_token[np.argsort(parent[by_token], kind="stable")]
     single = length == 1
     bits = np.left_shift(np.int64(1), np.clip(first_letter - ord("A"), 0, 62))
     initials = np.zeros(size, dtype=np.int64)
     firsts = np.zeros(size, dtype=np.int64)
     np.bitwise_or.at(initials, parent[single], bits[single])
     np.bitwise_or.at(firsts, parent[~single], bits[~single])
-    table = pd.DataFrame(
-        {
-            "first": first,
-            "last": last,
-            "sorted": _join_lists(parent[order], tokens[order], size),
-            "nospace": np.asarray(
-                pc.replace_substring(distinct_arrow, " ", "").to_numpy(zero_copy_only=False), dtype=object
-            ),
-            "noinit": _join_lists(parent[~single], tokens[~single], size),
-            "n_tokens": counts.astype(np.int64),
-            "n_long": np.bincount(parent[~single], minlength=size).astype(np.int64),
-            "initials": initials,
-            "firsts": firsts,
-        }
-    )
-    return table.iloc[codes].set_axis(name_key.index)
+    per_key = {
+        "first": first,
+        "last": last,
+        "sorted": _join_lists(parent[order], flat.take(pa.array(order)), size),
+        "nospace": np.asarray(
+            pc.replace_substring(distinct_arrow, " ", "").to_numpy(zero_copy_only=False), dtype=object
+        ),
+        "noinit": _join_lists(parent[~single], flat.filter(pa.array(~single)), size),
+        "n_tokens": counts.astype(np.int64),
+        "n_long": np.bincount(parent[~single], minlength=size).astype(np.int64),
+        "initials": initials,
+        "firsts": firsts,
+    }
+    return pd.DataFrame({name: values[codes] for name, values in per_key.items()}, index=name_key.index)
 
 
 def name_token_matrix(name_key: pd.Series, max_tokens: int) -> tuple[np.ndarray, np.ndarray]:
