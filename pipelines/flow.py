@@ -107,9 +107,12 @@ def diff(
     settings: MatchSettings,
     held: pd.DataFrame | None = None,
     hashes: np.ndarray | None = None,
+    positions: np.ndarray | None = None,
     background: bool = True,
 ) -> Increment:
-    return plan_increment(engine, records, settings, held=held, hashes=hashes, background=background)
+    return plan_increment(
+        engine, records, settings, held=held, hashes=hashes, positions=positions, background=background
+    )
 
 
 @task(**_options)
@@ -301,6 +304,7 @@ def sync(
                     quote(settings),
                     quote(known),
                     quote(hashes),
+                    quote(stages.combine_held_positions(sources)),
                     background=model is None,
                 )
                 # the new and changed records were standardised to find their neighbours already

@@ -43,7 +43,7 @@ from store.frames import fetch_frame
 from store.models import RAW_FIELDS, SourceRecord
 from store.publish import content_hashes
 
-__all__ = ["Increment", "keep_previous_decisions", "plan_increment", "read_live_records"]
+__all__ = ["Increment", "held_positions", "keep_previous_decisions", "plan_increment", "read_live_records"]
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +152,15 @@ def plan_increment(
     *,
     held: pd.DataFrame | None = None,
     hashes: np.ndarray | None = None,
+    positions: np.ndarray | None = None,
     background: bool = True,
 ) -> Increment:
     """Compare the drop's validated ``records`` (canonical frame, or the sources' frames in drop order)
     with the registry (see module docstring).
 
     ``held``: ``read_live_records`` of the records' sources, when already read; ``hashes``: the records'
-    ``content_hashes``, when already computed. ``background``: pad the frame with untouched persons for
+    ``content_hashes``, and ``positions``: their ``held_positions`` in ``held``, when already computed
+    (``validate_batch`` does both). ``background``: pad the frame with untouched persons for
     training; not needed when the frame is scored with the stored model of the whole population.
     """
     parts = [records] if isinstance(records, pd.DataFrame) else list(records)
@@ -166,12 +168,12 @@ def plan_increment(
     records = _take(parts, None, columns=[*_KEYS, *([] if hashes is not None else list(RAW_FIELDS))])
     sources = set(records["source"].unique())
     if held is None:
-        held = read_live_records(engine, sorted(sources))
+        held, positions = read_live_records(engine, sorted(sources)), None
     elif not set(held["source"].unique()) <= sources:
-        held = held[held["source"].isin(sources)].reset_index(drop=True)
+        held, positions = held[held["source"].isin(sources)].reset_index(drop=True), None
     current_hashes = content_hashes(records) if hashes is None else np.asarray(hashes, dtype=object)
     # (source, record_id) is the registry's primary key: each record finds at most one held row
-    position = _positions(held, records)
+    position = _positions(held, records) if positions is None else np.asarray(positions, dtype=np.int64)
     found = position >= 0
     registry_ids = np.full(len(records), None, dtype=object)
     registry_ids[found] = held["registry_id"].to_numpy(dtype=object)[position[found]]
@@ -252,19 +254,25 @@ def _take(
     return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
 
 
+def held_positions(held: pd.DataFrame, source: str, record_ids: pd.Series | np.ndarray) -> np.ndarray:
+    """For each record id of ``source``, the position in ``held`` (``read_live_records``) of the live
+    record with that key (-1: none); ``(source, record_id)`` is the registry's primary key, so there is
+    at most one."""
+    rows = np.flatnonzero(held["source"].to_numpy(dtype=object) == source)
+    if len(rows) == 0:
+        return np.full(len(record_ids), -1, dtype=np.int64)
+    found = pd.Index(held["record_id"].to_numpy(dtype=object)[rows]).get_indexer(
+        np.asarray(record_ids, dtype=object)
+    )
+    return np.where(found >= 0, rows[np.maximum(found, 0)], -1).astype(np.int64)
+
+
 def _positions(held: pd.DataFrame, records: pd.DataFrame) -> np.ndarray:
     """For each record, the position of the held row with its ``(source, record_id)`` (-1: none), looked
     up source by source (no key strings built for 400k rows)."""
     position = np.full(len(records), -1, dtype=np.int64)
-    held_groups = held.groupby("source", sort=False).indices
     for source, rows in records.groupby("source", sort=False).indices.items():
-        held_rows = held_groups.get(source)
-        if held_rows is None:
-            continue
-        found = pd.Index(held["record_id"].to_numpy(dtype=object)[held_rows]).get_indexer(
-            records["record_id"].to_numpy(dtype=object)[rows]
-        )
-        position[rows] = np.where(found >= 0, held_rows[np.maximum(found, 0)], -1)
+        position[rows] = held_positions(held, source, records["record_id"].to_numpy(dtype=object)[rows])
     return position
 
 

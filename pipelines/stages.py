@@ -20,7 +20,7 @@ from expectations import validate_source
 from matching import LinkageResult, MatchSettings, load_settings
 from matching.settings import training_hash
 from pipelines.errors import SyncParametersError
-from pipelines.increments import Increment
+from pipelines.increments import Increment, held_positions
 from reporting import ReportInputs, review_contributions
 from store import PublishSummary, RunOutcome, redact_url
 from store.held import count_persons, read_held_quarantine, read_held_records
@@ -172,6 +172,9 @@ class ValidatedSource:
     notes: tuple[str, ...] = ()
     #: ``store.publish.content_hashes`` of ``records``, row by row (``None``: not computed).
     content_hashes: np.ndarray | None = None
+    #: An incremental run's ``held_positions`` of ``records``: the row of the registry's live records
+    #: (``known``) with the same key, row by row (-1: none; ``None``: not looked up).
+    held_positions: np.ndarray | None = None
 
 
 def validate_batch(
@@ -186,19 +189,33 @@ def validate_batch(
     """
     hashes = content_hashes(batch.records)
     unchanged = np.zeros(len(batch.records), dtype=bool)
+    positions = None
     if known is not None:
-        held = known.loc[known["source"] == batch.source].set_index("record_id")["content_hash"]
         ids = batch.records["record_id"]
-        unchanged = (ids.map(held).to_numpy(dtype=object) == hashes) & ~ids.duplicated(keep=False).to_numpy()
+        positions = held_positions(known, batch.source, ids)
+        held_hashes = known["content_hash"].to_numpy(dtype=object)[np.maximum(positions, 0)]
+        unchanged = (positions >= 0) & (held_hashes == hashes) & ~ids.duplicated(keep=False).to_numpy()
     if not unchanged.any():
-        return _validated(batch, batch.records, hashes, data_docs_dir)
+        checked = _validated(batch, batch.records, hashes, data_docs_dir)
+        if positions is None:
+            return checked
+        # ``passed`` keeps the batch's index
+        return replace(
+            checked, held_positions=positions[batch.records.index.get_indexer(checked.records.index)]
+        )
     skipped = int(unchanged.sum())
     checked = _validated(batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, skipped)
     # the unchanged rows and the rows that passed (``passed`` keeps the batch's index), in the batch's order
     kept = unchanged | batch.records.index.isin(checked.records.index)
     if kept.all() and _positional(batch.records.index):
-        return replace(checked, records=batch.records, content_hashes=hashes)  # nothing set aside: no copy
-    return replace(checked, records=batch.records[kept].reset_index(drop=True), content_hashes=hashes[kept])
+        # nothing set aside: no copy
+        return replace(checked, records=batch.records, content_hashes=hashes, held_positions=positions)
+    return replace(
+        checked,
+        records=batch.records[kept].reset_index(drop=True),
+        content_hashes=hashes[kept],
+        held_positions=positions[kept],
+    )
 
 
 def _validated(
@@ -306,7 +323,10 @@ def in_drop_order(drop: DropConfig, validated: Iterable[ValidatedSource]) -> lis
 
 def without_records(validated: list[ValidatedSource]) -> list[ValidatedSource]:
     """The sources with their counts, quarantine and expectations, their records let go (empty frames)."""
-    return [replace(item, records=item.records.iloc[0:0], content_hashes=None) for item in validated]
+    return [
+        replace(item, records=item.records.iloc[0:0], content_hashes=None, held_positions=None)
+        for item in validated
+    ]
 
 
 def combine_records(validated: list[ValidatedSource]) -> pd.DataFrame:
@@ -321,6 +341,15 @@ def combine_hashes(validated: list[ValidatedSource]) -> np.ndarray:
         for item in validated
     ]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+
+
+def combine_held_positions(validated: list[ValidatedSource]) -> np.ndarray | None:
+    """The ``held_positions`` of ``combine_records(validated)``, row by row (``None``: a source has none,
+    e.g. one carried over from the registry)."""
+    parts = [item.held_positions for item in validated]
+    if any(part is None for part in parts):
+        return None
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def combine_links(*links: np.ndarray | None) -> np.ndarray:

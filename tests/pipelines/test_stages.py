@@ -127,10 +127,14 @@ def test_an_incremental_validation_checks_only_new_changed_and_repeated_rows(dro
     assert result.records["source_row"].is_monotonic_increasing
     assert len(result.records) + len(result.quarantine) == batch.rows_read
     assert list(result.content_hashes) == list(content_hashes(result.records))
+    # and with their rows among the registry's live records, for the diff (-1: new)
+    expected = pd.Index(known["record_id"]).get_indexer(result.records["record_id"])
+    assert list(result.held_positions) == list(expected) and (expected == -1).sum() == 5
     # with nothing changed, the same records pass as in a full validation and none is checked again
     same = stages.validate_batch(batch, known=_known(batch, hashes))
     pd.testing.assert_frame_equal(same.records, full.records.reset_index(drop=True))
     assert same.expectations.empty and len(same.quarantine) == len(batch.rejected)
+    assert list(same.held_positions) == list(range(len(same.records)))
 
 
 def test_the_stored_model_is_used_only_when_it_fits_tonight(tmp_path, caplog):
