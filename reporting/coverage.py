@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -22,10 +23,14 @@ from store.models import Person
 __all__ = [
     "INFORMAL_PATTERN",
     "NOT_WORKING",
+    "count_gap_candidates",
     "coverage_gap",
     "export_outreach",
     "GAP_COLUMNS",
     "gap_by_area",
+    "gap_by_kecamatan",
+    "gap_totals",
+    "in_gap",
     "read_persons",
 ]
 
@@ -66,19 +71,45 @@ def read_persons(
     selected = [getattr(Person, name) for name in columns] if columns else [Person]
     statement = sa.select(*selected).order_by(Person.registry_id)
     if gap_only:
-        statement = statement.where(
-            sa.or_(Person.employment_active.is_(None), ~Person.employment_active),
-            Person.occupation.is_not(None),
-            Person.occupation != "",
-            Person.occupation.not_in(sorted(NOT_WORKING)),
-        )
+        statement = statement.where(*_gap_candidates())
     with engine.connect() as connection:
         return pd.read_sql(statement, connection)
+
+
+def count_gap_candidates(connection: sa.Connection) -> pd.DataFrame:
+    """The coverage gap's candidates counted in the database: one row per kind of person (the
+    ``GAP_COLUMNS`` but ``registry_id``) with ``persons``, how many there are of that kind.
+
+    Counting in the database spares fetching a row per candidate; ``in_gap`` and the ``gap_*`` counts take
+    these rows as they take ``read_persons`` rows.
+    """
+    kind = [getattr(Person, name) for name in GAP_COLUMNS if name != "registry_id"]
+    statement = sa.select(*kind, sa.func.count().label("persons")).where(*_gap_candidates()).group_by(*kind)
+    return pd.read_sql(statement, connection)
+
+
+def _gap_candidates() -> list[sa.ColumnElement[bool]]:
+    """The conditions of ``read_persons(gap_only=True)``."""
+    return [
+        sa.or_(Person.employment_active.is_(None), ~Person.employment_active),
+        Person.occupation.is_not(None),
+        Person.occupation != "",
+        Person.occupation.not_in(sorted(NOT_WORKING)),
+    ]
 
 
 def coverage_gap(persons: pd.DataFrame) -> pd.DataFrame:
     """The working persons without active employment insurance, with ``informal`` and
     ``employment_status`` (``never registered`` or ``lapsed``); informal workers first."""
+    gap = in_gap(persons).sort_values(
+        ["informal", "kecamatan", "registry_id"], ascending=[False, True, True], kind="stable"
+    )
+    return gap.reset_index(drop=True)
+
+
+def in_gap(persons: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``persons`` (persons, or ``count_gap_candidates`` kinds of person) that are in the
+    coverage gap, in their order, with ``informal`` and ``employment_status``."""
     occupation = persons["occupation"].fillna("").astype(str).str.strip()
     working = occupation.ne("") & ~occupation.str.upper().isin(NOT_WORKING)
     gap = persons[working & ~persons["employment_active"].astype(bool)].copy()
@@ -87,26 +118,53 @@ def coverage_gap(persons: pd.DataFrame) -> pd.DataFrame:
     gap["employment_status"] = (
         gap["in_employment"].astype(bool).map({True: "lapsed", False: "never registered"})
     )
-    gap = gap.sort_values(
-        ["informal", "kecamatan", "registry_id"], ascending=[False, True, True], kind="stable"
-    )
-    return gap.reset_index(drop=True)
+    return gap
 
 
 def gap_by_area(gap: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame:
-    """Gap counts per ``kecamatan, occupation``: ``workers, informal, lapsed`` (largest first)."""
+    """Gap counts per ``kecamatan, occupation``: ``workers, informal, lapsed`` (largest first).
+
+    ``gap``: ``coverage_gap`` persons, or ``in_gap`` kinds of person (with ``persons``).
+    """
     if gap.empty:
         return pd.DataFrame(columns=["kecamatan", "occupation", "workers", "informal", "lapsed"])
-    frame = gap.assign(
-        kecamatan=gap["kecamatan"].fillna("(unknown)"),
-        lapsed=gap["employment_status"].eq("lapsed"),
-    )
-    counts = frame.groupby(["kecamatan", "occupation"], as_index=False).agg(
-        workers=("registry_id", "size"), informal=("informal", "sum"), lapsed=("lapsed", "sum")
-    )
+    frame = _counted(gap)
+    counts = frame.groupby(["kecamatan", "occupation"], as_index=False)[
+        ["workers", "informal", "lapsed"]
+    ].sum()
     counts = counts.sort_values(["workers", "kecamatan", "occupation"], ascending=[False, True, True])
     counts = counts.astype({"workers": "int64", "informal": "int64", "lapsed": "int64"})
     return (counts.head(top) if top else counts).reset_index(drop=True)
+
+
+def gap_by_kecamatan(gap: pd.DataFrame) -> pd.DataFrame:
+    """Gap counts per ``kecamatan``: ``workers, informal`` (largest first); ``gap`` as for ``gap_by_area``."""
+    if gap.empty:
+        return pd.DataFrame(columns=["kecamatan", "workers", "informal"])
+    counts = _counted(gap).groupby("kecamatan", as_index=False)[["workers", "informal"]].sum()
+    counts = counts.sort_values(["workers", "kecamatan"], ascending=[False, True])
+    return counts.astype({"workers": "int64", "informal": "int64"}).reset_index(drop=True)
+
+
+def gap_totals(gap: pd.DataFrame) -> dict[str, int]:
+    """``workers, informal, lapsed`` in the whole gap; ``gap`` as for ``gap_by_area``."""
+    counts = _counted(gap) if len(gap) else pd.DataFrame(columns=["workers", "informal", "lapsed"])
+    return {column: int(counts[column].sum()) for column in ("workers", "informal", "lapsed")}
+
+
+def _counted(gap: pd.DataFrame) -> pd.DataFrame:
+    """Per row of ``gap``: its ``kecamatan`` (``(unknown)`` when missing), ``occupation`` and how many
+    ``workers``, of them ``informal`` and ``lapsed``, it stands for."""
+    workers = gap["persons"].to_numpy() if "persons" in gap.columns else np.ones(len(gap), dtype="int64")
+    return pd.DataFrame(
+        {
+            "kecamatan": gap["kecamatan"].fillna("(unknown)"),
+            "occupation": gap["occupation"],
+            "workers": workers,
+            "informal": np.where(gap["informal"].to_numpy(dtype=bool), workers, 0),
+            "lapsed": np.where(gap["employment_status"].eq("lapsed").to_numpy(), workers, 0),
+        }
+    )
 
 
 def export_outreach(engine: sa.Engine, out: str | Path, *, informal_only: bool = False) -> int:

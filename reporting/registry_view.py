@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from reporting.coverage import GAP_COLUMNS, coverage_gap, gap_by_area, read_persons
+from reporting.coverage import count_gap_candidates, gap_by_area, gap_by_kecamatan, gap_totals, in_gap
 from store.models import Person, Run, SourceRecord
-from store.reviews import read_decisions, review_queue
+from store.reviews import read_decisions, review_queue_page
 
 __all__ = ["RegistryView", "read_registry_view", "review_contributions"]
 
@@ -79,31 +79,27 @@ def read_registry_view(engine: sa.Engine, run_id: str, *, queue_limit: int = 10)
 
 
 def _read(engine: sa.Engine, run_id: str, queue_limit: int) -> RegistryView:
-    queue = review_queue(engine)
     decisions = read_decisions(engine)
-    stale = decisions[decisions["stale"].astype(bool)] if len(decisions) else decisions
+    # one connection: on SQLite the gap's read of every person leaves them in its page cache for _largest
     with engine.connect() as connection:
+        candidates = count_gap_candidates(connection)
         largest = _largest(connection, top=10)
+        queue, queue_size = review_queue_page(connection, decisions, limit=queue_limit)
         runs = pd.read_sql(
             sa.select(Run.run_id, Run.counts).order_by(Run.started_at.desc()).limit(2), connection
         )
         history = _history(connection, run_id)
-    persons = read_persons(engine, columns=GAP_COLUMNS, gap_only=True)
-    gap = coverage_gap(persons) if len(persons) else pd.DataFrame()
+    gap = in_gap(candidates) if len(candidates) else pd.DataFrame()
     return RegistryView(
-        queue=queue.head(queue_limit),
-        queue_size=len(queue),
-        stale_decisions=stale,
+        queue=queue,
+        queue_size=queue_size,
+        stale_decisions=decisions[decisions["stale"].astype(bool)] if len(decisions) else decisions,
         decisions=len(decisions),
         largest=largest,
         changes=_changes(runs, run_id, history),
-        gap=gap_by_area(gap, top=25) if len(gap) else gap_by_area(pd.DataFrame()),
-        gap_kecamatan=_by_kecamatan(gap),
-        gap_totals={
-            "workers": int(len(gap)),
-            "informal": int(gap["informal"].sum()) if len(gap) else 0,
-            "lapsed": int(gap["employment_status"].eq("lapsed").sum()) if len(gap) else 0,
-        },
+        gap=gap_by_area(gap, top=25),
+        gap_kecamatan=gap_by_kecamatan(gap),
+        gap_totals=gap_totals(gap),
     )
 
 
@@ -111,7 +107,7 @@ def _largest(connection: sa.Connection, *, top: int) -> pd.DataFrame:
     """The ``top`` persons with the most live records: ``registry_id, records, sources, full_name``."""
     # a person's record_count is the number of its live records (its golden record is built from them)
     biggest = pd.read_sql(
-        sa.select(Person.registry_id, Person.record_count.label("records"))
+        sa.select(Person.registry_id, Person.record_count.label("records"), Person.full_name)
         .order_by(Person.record_count.desc(), Person.registry_id)
         .limit(top),
         connection,
@@ -126,9 +122,6 @@ def _largest(connection: sa.Connection, *, top: int) -> pd.DataFrame:
         .order_by(SourceRecord.registry_id, SourceRecord.source),
         connection,
     )
-    names = pd.read_sql(
-        sa.select(Person.registry_id, Person.full_name).where(Person.registry_id.in_(ids)), connection
-    ).set_index("registry_id")["full_name"]
     label = per_source["source"] + " " + per_source["n"].astype(int).astype(str)
     sources = label.groupby(per_source["registry_id"], sort=False).agg(", ".join)
     return pd.DataFrame(
@@ -136,19 +129,9 @@ def _largest(connection: sa.Connection, *, top: int) -> pd.DataFrame:
             "registry_id": ids,
             "records": biggest["records"].astype(int).to_numpy(),
             "sources": sources.reindex(ids).fillna("").to_numpy(),
-            "full_name": names.reindex(ids).to_numpy(),
+            "full_name": biggest["full_name"].to_numpy(),
         }
     )
-
-
-def _by_kecamatan(gap: pd.DataFrame) -> pd.DataFrame:
-    if gap.empty:
-        return pd.DataFrame(columns=["kecamatan", "workers", "informal"])
-    frame = gap.assign(kecamatan=gap["kecamatan"].fillna("(unknown)"))
-    counts = frame.groupby("kecamatan", as_index=False).agg(
-        workers=("registry_id", "size"), informal=("informal", "sum")
-    )
-    return counts.sort_values(["workers", "kecamatan"], ascending=[False, True]).reset_index(drop=True)
 
 
 def _history(connection: sa.Connection, run_id: str) -> dict[str, int]:

@@ -31,6 +31,7 @@ __all__ = [
     "decisions_since_last_run",
     "read_decisions",
     "record_decision",
+    "review_queue_page",
     "review_queue",
     "steward_constraints",
 ]
@@ -220,72 +221,33 @@ def steward_constraints(engine: sa.Engine, std: pd.DataFrame) -> tuple[np.ndarra
     return must_link, cannot_link
 
 
-def review_queue(engine: sa.Engine, *, include_decided: bool = False) -> pd.DataFrame:
+def review_queue(
+    engine: sa.Engine, *, include_decided: bool = False, limit: int | None = None
+) -> pd.DataFrame:
     """The current registry's pairs in the doubtful band (``decision == 'review'``), highest weight first,
     with both records' fields (``<field>_l``, ``<field>_r``; raw, unmasked) and any decision on them.
 
     Pairs with a current (not stale) decision are left out unless ``include_decided``; pairs of any
-    band whose decision went stale are always in (``stale`` True).
+    band whose decision went stale are always in (``stale`` True), first. ``limit``: only the first
+    pairs (see ``review_queue_page``).
     """
-    fields = [getattr(SourceRecord, name) for name in QUEUE_FIELDS]
-    fields += [getattr(SourceRecord, column).label(f"{name}_cmp") for name, column in COMPARED_ON.items()]
     decisions = read_decisions(engine)
     with engine.connect() as connection:
-        # the pairs in the review band, and the (few) pairs a steward decided, whatever their band now
-        statement = sa.select(
-            MatchPair.pair_id,
-            *(getattr(MatchPair, c) for c in _KEY),
-            MatchPair.weight,
-            MatchPair.decision.label("band"),
-        )
-        pairs = pd.read_sql(statement.where(MatchPair.decision == "review"), connection)
-        if len(decisions):
-            decided_records = pd.concat(
-                [
-                    decisions[[f"source_{side}", f"record_id_{side}"]].set_axis(
-                        ["source", "record_id"], axis=1
-                    )
-                    for side in ("l", "r")
-                ],
-                ignore_index=True,
-            ).drop_duplicates()
-            others = [
-                pd.read_sql(
-                    statement.where(
-                        MatchPair.decision != "review",
-                        getattr(MatchPair, f"source_{side}") == source,
-                        getattr(MatchPair, f"record_id_{side}").in_(chunk),
-                    ),
-                    connection,
-                )
-                for side in ("l", "r")
-                for source, chunk in ids_by_source(decided_records)
-            ]
-            found = [frame for frame in (pairs, *others) if len(frame)]
-            if found:
-                pairs = pd.concat(found, ignore_index=True).drop_duplicates("pair_id")
-        pairs = pairs.sort_values("pair_id", kind="stable").reset_index(drop=True)
-        involved = pd.concat(
-            [
-                pairs[[f"source_{side}", f"record_id_{side}"]].set_axis(["source", "record_id"], axis=1)
-                for side in ("l", "r")
-            ],
-            ignore_index=True,
-        )
-        records = _read_records(
-            connection,
-            involved,
-            [SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id, *fields],
-        )
-    ordered = [
-        _ordered((a, b), (c, d))
-        for a, b, c, d in zip(
-            pairs["source_l"], pairs["record_id_l"], pairs["source_r"], pairs["record_id_r"], strict=True
-        )
-    ]
-    keys = pd.DataFrame(ordered, columns=_KEY, dtype=object) if ordered else pd.DataFrame(columns=_KEY)
-    keyed = pd.concat([pairs[["pair_id"]], keys], axis=1)
-    status = keyed.merge(
+        queue, _ = review_queue_page(connection, decisions, include_decided=include_decided, limit=limit)
+    return queue
+
+
+def review_queue_page(
+    connection: sa.Connection,
+    decisions: pd.DataFrame,
+    *,
+    include_decided: bool = False,
+    limit: int | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """The first ``limit`` pairs of ``review_queue`` (all: ``None``) and how many pairs the queue holds;
+    ``decisions``: ``read_decisions``. Only the shown pairs' records are read."""
+    pairs = _queue_pairs(connection, decisions)
+    status = _keyed(pairs).merge(
         decisions[[*_KEY, "decision", "decided_by", "decided_at", "note", "stale"]], on=_KEY, how="left"
     )
     decided = status["decision"].notna().to_numpy()
@@ -297,6 +259,70 @@ def review_queue(engine: sa.Engine, *, include_decided: bool = False) -> pd.Data
         decided_at=status.loc[keep, "decided_at"].to_numpy(),
         stale=stale[keep],
     )
+    shown = queue.sort_values(["stale", "weight"], ascending=[False, False], kind="stable")
+    if limit is not None:
+        shown = shown.head(limit)
+    return _with_records(connection, shown), len(queue)
+
+
+def _queue_pairs(connection: sa.Connection, decisions: pd.DataFrame) -> pd.DataFrame:
+    """The pairs in the review band and the (few) pairs a steward decided, whatever their band now, by
+    ``pair_id``: ``pair_id``, the pair's key as stored, ``weight, band``."""
+    statement = sa.select(
+        MatchPair.pair_id,
+        *(getattr(MatchPair, c) for c in _KEY),
+        MatchPair.weight,
+        MatchPair.decision.label("band"),
+    )
+    pairs = pd.read_sql(statement.where(MatchPair.decision == "review"), connection)
+    if len(decisions):
+        others = [
+            pd.read_sql(
+                statement.where(
+                    MatchPair.decision != "review",
+                    getattr(MatchPair, f"source_{side}") == source,
+                    getattr(MatchPair, f"record_id_{side}").in_(chunk),
+                ),
+                connection,
+            )
+            for side in ("l", "r")
+            for source, chunk in ids_by_source(_records_of(decisions).drop_duplicates())
+        ]
+        found = [frame for frame in (pairs, *others) if len(frame)]
+        if found:
+            pairs = pd.concat(found, ignore_index=True).drop_duplicates("pair_id")
+    return pairs.sort_values("pair_id", kind="stable").reset_index(drop=True)
+
+
+def _keyed(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pair_id`` and the pair's key in the decisions' order (``(source, record_id)`` sorted)."""
+    sides = zip(pairs["source_l"], pairs["record_id_l"], pairs["source_r"], pairs["record_id_r"], strict=True)
+    ordered = [_ordered((a, b), (c, d)) for a, b, c, d in sides]
+    keys = pd.DataFrame(ordered, columns=_KEY, dtype=object) if ordered else pd.DataFrame(columns=_KEY)
+    return pd.concat([pairs[["pair_id"]], keys], axis=1)
+
+
+def _records_of(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The ``source, record_id`` of both sides of ``pairs``."""
+    return pd.concat(
+        [
+            pairs[[f"source_{side}", f"record_id_{side}"]].set_axis(["source", "record_id"], axis=1)
+            for side in ("l", "r")
+        ],
+        ignore_index=True,
+    )
+
+
+def _with_records(connection: sa.Connection, queue: pd.DataFrame) -> pd.DataFrame:
+    """``queue`` with both records' ``registry_id``, queue fields and compared values (``<name>_l``,
+    ``<name>_r``), raw."""
+    fields = [getattr(SourceRecord, name) for name in QUEUE_FIELDS]
+    fields += [getattr(SourceRecord, column).label(f"{name}_cmp") for name, column in COMPARED_ON.items()]
+    records = _read_records(
+        connection,
+        _records_of(queue),
+        [SourceRecord.source, SourceRecord.record_id, SourceRecord.registry_id, *fields],
+    )
     for side in ("l", "r"):
         renamed = records.rename(
             columns={
@@ -306,9 +332,7 @@ def review_queue(engine: sa.Engine, *, include_decided: bool = False) -> pd.Data
             | {"source": f"source_{side}", "record_id": f"record_id_{side}"}
         )
         queue = queue.merge(renamed, on=[f"source_{side}", f"record_id_{side}"], how="left")
-    return queue.sort_values(["stale", "weight"], ascending=[False, False], kind="stable").reset_index(
-        drop=True
-    )
+    return queue.reset_index(drop=True)
 
 
 def decisions_since_last_run(engine: sa.Engine) -> int:

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from reporting.coverage import coverage_gap, gap_by_area
+from reporting.coverage import GAP_COLUMNS, coverage_gap, gap_by_area, gap_by_kecamatan, gap_totals, in_gap
 
 pytestmark = pytest.mark.unit
 
@@ -47,3 +47,15 @@ def test_gap_counts_by_kecamatan_and_occupation():
     assert set(beji["occupation"]) == {"Pengemudi Ojek Online", "WIRASWASTA", "SOPIR"}
     assert counts[counts["kecamatan"] == "(unknown)"]["workers"].tolist() == [1]
     assert gap_by_area(coverage_gap(_persons().iloc[[2, 4]])).empty
+
+
+def test_kinds_of_person_counted_give_the_counts_of_their_persons():
+    persons = pd.concat([_persons()] * 3, ignore_index=True)
+    persons["registry_id"] = [f"R{n}" for n in range(len(persons))]
+    kind = [name for name in GAP_COLUMNS if name != "registry_id"]
+    counted = persons.groupby(kind, dropna=False).size().rename("persons").reset_index()
+    assert len(counted) < len(persons)
+    gap, kinds = coverage_gap(persons), in_gap(counted)
+    pd.testing.assert_frame_equal(gap_by_area(kinds), gap_by_area(gap))
+    pd.testing.assert_frame_equal(gap_by_kecamatan(kinds), gap_by_kecamatan(gap))
+    assert gap_totals(kinds) == gap_totals(gap) == {"workers": 15, "informal": 12, "lapsed": 3}
