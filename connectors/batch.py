@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from connectors.config import SourceConfig
 from connectors.schema import CANONICAL_COLUMNS, CANONICAL_FIELDS
+from matching.text import text_objects
 
 __all__ = [
     "REJECTED_COLUMNS",
@@ -82,8 +83,10 @@ def canonical_frame(
 ) -> pd.DataFrame:
     """The canonical frame of agency columns already stripped (``stripped_text``), by agency column."""
     rows = len(source_rows)
+    names = np.empty(rows, dtype=object)
+    names.fill(source.name)  # one object (np.full would make a str per row)
     data: dict[str, object] = {
-        "source": np.full(rows, source.name, dtype=object),
+        "source": names,
         "source_row": np.asarray(source_rows, dtype="int64"),
     }
     used: set[str] = set()
@@ -109,14 +112,15 @@ def arrow_text(values: pd.Series) -> pa.Array:
 
 
 def stripped_text(text: Text) -> np.ndarray:
-    """Text stripped of surrounding whitespace, ``None`` where missing or empty (Arrow kernels: fast).
+    """Text stripped of surrounding whitespace, ``None`` where missing or empty (Arrow kernels: fast);
+    equal values of a column that repeats a lot are one object (``text_objects``).
 
     ``text`` may also be ``(objects, arrow)``: an object array of ``str`` and missing values (``None``,
     NaN) with its Arrow form; the strings that stay as they are are then handed back as the same
     objects (no new string is made for them), in ``objects`` itself, which is changed in place.
     """
     if not isinstance(text, tuple):
-        return _cleaned(pc.utf8_trim_whitespace(text)).to_numpy(zero_copy_only=False)
+        return text_objects(_cleaned(pc.utf8_trim_whitespace(text)))
     objects, arrow = text
     trimmed = pc.utf8_trim_whitespace(arrow)
     changed = pc.or_(pc.not_equal(pc.binary_length(trimmed), pc.binary_length(arrow)), pc.equal(trimmed, ""))

@@ -64,9 +64,30 @@ def assemble_iso_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> 
     months = ((y - 1970) * 12 + (m - 1)).astype("datetime64[M]")
     dates = months.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
     real = dates.astype("datetime64[M]") == months
-    text = np.datetime_as_string(dates, unit="D").astype(object)
-    out[np.flatnonzero(ok)] = np.where(real, text, None)
+    out[np.flatnonzero(ok)] = np.where(real, _iso_text(dates), None)
     return out
+
+
+def _iso_text(dates: np.ndarray) -> np.ndarray:
+    """ISO text of ``datetime64[D]`` values as an object array, one ``str`` per distinct date (a
+    column of birth dates holds a few ten thousand dates: made once each, where a ``str`` per row
+    costs ~55 bytes, and faster too)."""
+    days = dates.astype(np.int64)
+    first = int(days.min())
+    span = int(days.max()) - first + 1
+    if span <= max(4 * len(days), 1 << 16):  # dates in a bounded range (always, for real dates)
+        offsets = days - first
+        seen = np.zeros(span, dtype=bool)
+        seen[offsets] = True
+        distinct = np.flatnonzero(seen)
+        position = np.zeros(span, dtype=np.intp)
+        position[distinct] = np.arange(len(distinct))
+        codes = position[offsets]
+        distinct += first
+    else:
+        distinct, codes = np.unique(days, return_inverse=True)
+    text = np.datetime_as_string(distinct.astype("datetime64[D]"), unit="D").astype(object)
+    return text[codes]
 
 
 def _numbers(found: pd.DataFrame, column: str) -> np.ndarray:

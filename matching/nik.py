@@ -19,10 +19,11 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from matching.dates import assemble_iso_dates
-from matching.text import arrow_text, from_arrow
+from matching.text import arrow_text, from_arrow, kept_objects
 
 __all__ = ["PROVINCE_CODES", "PLACEHOLDER_NIKS", "standardise_nik", "clean_nik_text"]
 
@@ -60,7 +61,8 @@ _PROVINCES[[int(c) for c in PROVINCE_CODES]] = True
 def clean_nik_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Strip separators and Excel artefacts. Returns (digits-or-text, issue) as object Series on the
     input's index (None where the input is missing or blank)."""
-    text = pc.utf8_upper(pc.utf8_trim_whitespace(arrow_text(values)))
+    original = arrow_text(values)
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(original))
     scientific = pc.fill_null(pc.match_substring_regex(text, r"^\d(?:[.,]\d+)?E\+?\d+$"), False)
     text = pc.utf8_ltrim(text, characters="'`")
     float_text = pc.fill_null(pc.match_substring_regex(text, r"^\d{15,17}\.0+$"), False)
@@ -68,8 +70,11 @@ def clean_nik_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     as_float = pd.to_numeric(from_arrow(pc.if_else(float_text, text, None), values.index), errors="coerce")
     too_big = (as_float >= _FLOAT_LIMIT).to_numpy()
     text = pc.replace_substring_regex(text, r"[\s.\-_/]", "")
-    digits = from_arrow(text, values.index)
-    digits = digits.where(digits.notna() & (digits != ""), None)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, type=pa.string()), text)
+    # the input's own objects where the text is left as it was (most NIKs): no new str for them
+    digits = pd.Series(
+        kept_objects(text, original, values.to_numpy(dtype=object)), index=values.index, dtype=object
+    )
     scientific = scientific.to_numpy(zero_copy_only=False)
     float_text = float_text.to_numpy(zero_copy_only=False)
     issue = np.full(len(values), None, dtype=object)
@@ -168,7 +173,9 @@ def standardise_nik(
     rec_sex = sex_std.to_numpy(dtype=object)
     dob_known = pd.notna(rec_dob)
     sex_known = pd.notna(rec_sex)
-    dob_ok = ~dob_known | (rec_dob == birth)
+    same_date = dob_known & (rec_dob == birth)
+    dob_ok = ~dob_known | same_date
+    birth = np.where(same_date, rec_dob, birth)  # the record's own date objects where they agree
     sex_ok = ~sex_known | (rec_sex == sex)
     agrees = pd.array(dob_ok & sex_ok, dtype="boolean")
     agrees[~valid | ~(dob_known | sex_known)] = pd.NA

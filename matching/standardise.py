@@ -93,13 +93,31 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(frame.index), index=frame.index, dtype=object)
 
 
+def _same_objects(values: pd.Series, like: pd.Series) -> pd.Series:
+    """``values`` holding ``like``'s objects wherever the two are equal (position by position): a text
+    a standardiser left as it was costs a pointer, not another ``str``. Values are unchanged."""
+    new = values.to_numpy(dtype=object)
+    old = like.to_numpy(dtype=object)
+    try:
+        same = np.asarray(new == old, dtype=bool)
+    except (TypeError, ValueError):  # a value whose truth is ambiguous (pd.NA): compare the others
+        both = np.flatnonzero(pd.notna(new) & pd.notna(old))
+        same = np.zeros(len(new), dtype=bool)
+        same[both] = new[both] == old[both]
+    return pd.Series(np.where(same, old, new), index=values.index, dtype=object, name=values.name)
+
+
 def _standardised_columns(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """The :data:`STANDARDISED_COLUMNS` of a frame (or of a chunk of it), on its index."""
     birth_date = parse_dates(_column(frame, "birth_date"), today=today)
     sex = standardise_sex(_column(frame, "sex"))
     kk = frame.get("kk_number")
     nik = standardise_nik(_column(frame, "nik"), birth_date, sex, kk, today=today)
-    names = standardise_names(_column(frame, "full_name"))
+    full_name = _column(frame, "full_name")
+    names = standardise_names(full_name)
+    # most names are sent as they are shown, and most keys are the name as shown: share their objects
+    names["name_std"] = _same_objects(names["name_std"], full_name)
+    names["name_key"] = _same_objects(names["name_key"], names["name_std"])
     phone = standardise_phone(_column(frame, "phone"))
     places = standardise_addresses(frame)
     added = pd.concat(
