@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from connectors.errors import RegistryError
-from store.frames import fetch_frame
+from store.frames import execute_each, fetch_frame
 from store.golden import RECORDS_PER_CHUNK, build_persons, build_persons_in_chunks
 from store.ids import IdChanges, assign_registry_ids, id_changes
 from store.keys import chunks, ids_by_source
@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 _BATCH = 20_000
 _NEXT_ID_KEY = "next_registry_number"
 _KEYS = ["source", "record_id"]
+#: Parameters of statements run per chunk of keys (``execute_each``): a source, a chunk of ids.
+_SOURCE = sa.bindparam("source")
+_IDS = sa.bindparam("ids", expanding=True)
 
 #: Test hook: called with a step name inside the publish transaction (simulated crashes).
 _step_hook: Callable[[str], None] | None = None
@@ -226,9 +229,7 @@ def publish_run(
             # what a full rebuild still needs of the registry's records is in ``written`` and ``vanished``
             del live, keyed, touched
         else:
-            records = records.assign(**written)
-            written = {}
-            persons = build_persons(records, outcome.programmes, outcome.run_id)
+            persons = build_persons(records, outcome.programmes, outcome.run_id, registry_ids=registry_ids)
         _mark_deleted(connection, vanished, outcome.run_id, now)
         _step("deleted")
         if full:
@@ -241,16 +242,13 @@ def publish_run(
             # keeps theirs
             _check_complete(live, records, vanished)
             same = (keyed["registry_id"].to_numpy(dtype=object) == registry_ids) & (
-                keyed["content_hash"].to_numpy(dtype=object) == records["content_hash"].to_numpy(dtype=object)
+                keyed["content_hash"].to_numpy(dtype=object)
+                == np.asarray(written["content_hash"], dtype=object)
             )
             held_before = keyed["registry_id"].notna().to_numpy()
-            for source, chunk in ids_by_source(records.loc[held_before & ~same, _KEYS]):
-                connection.execute(
-                    sa.delete(SourceRecord).where(
-                        SourceRecord.source == source, SourceRecord.record_id.in_(chunk)
-                    )
-                )
+            _delete_records(connection, records.loc[held_before & ~same, _KEYS])
             records = records[~same]
+            written = {name: np.asarray(values, dtype=object)[~same] for name, values in written.items()}
             persons = _persons_to_write(connection, persons, touched)
             _delete_pairs_of(connection, keyed[_KEYS])
         _delete_tombstones_of(connection, records)
@@ -364,14 +362,11 @@ def _live_records(connection: sa.Connection, registry_ids: Sequence[str] | None)
     if registry_ids is None:
         # a full rebuild: every live record, read in batches (no content hash: nothing is compared)
         return _read_columns(connection, sa.select(*selected).where(SourceRecord.deleted_at.is_(None)))
-    statement = sa.select(*selected, SourceRecord.content_hash).where(SourceRecord.deleted_at.is_(None))
-    parts = [
-        pd.read_sql(statement.where(SourceRecord.registry_id.in_(chunk)), connection, dtype=object)
-        for chunk in chunks(registry_ids)
-    ]
-    if not parts:
-        return pd.read_sql(statement.where(sa.false()), connection, dtype=object)
-    return pd.concat(parts, ignore_index=True)
+    statement = sa.select(*selected, SourceRecord.content_hash).where(
+        SourceRecord.deleted_at.is_(None), SourceRecord.registry_id.in_(_IDS)
+    )
+    rows = execute_each(connection, statement, ({"ids": chunk} for chunk in chunks(registry_ids)))
+    return _frame_of(rows, [column.name for column in statement.selected_columns])
 
 
 def _read_columns(connection: sa.Connection, statement: sa.Select) -> pd.DataFrame:
@@ -399,11 +394,18 @@ def _read_columns(connection: sa.Connection, statement: sa.Select) -> pd.DataFra
     return pd.DataFrame(columns)
 
 
+def _frame_of(rows: list[tuple], names: list[str]) -> pd.DataFrame:
+    """A frame of object columns ``names`` from the rows' tuples."""
+    values = np.empty((len(rows), len(names)), dtype=object)
+    if rows:
+        values[:] = rows
+    return pd.DataFrame(values, columns=names)
+
+
 def _check_complete(live: pd.DataFrame, records: pd.DataFrame, vanished: pd.DataFrame) -> None:
     """An incremental outcome holds every live record of its touched persons (or marks it vanished)."""
-    accounted = pd.concat([records[_KEYS], vanished[_KEYS]], ignore_index=True).astype(str)
-    left = live[_KEYS].astype(str).merge(accounted.drop_duplicates(), on=_KEYS, how="left", indicator=True)
-    missing = int((left["_merge"] == "left_only").sum())
+    accounted = set(_key_pairs(records)) | set(_key_pairs(vanished))
+    missing = sum(key not in accounted for key in _key_pairs(live))
     if missing:
         raise ConservationError(
             f"{missing} live records of the persons decided again are neither in the run nor vanished: "
@@ -411,27 +413,33 @@ def _check_complete(live: pd.DataFrame, records: pd.DataFrame, vanished: pd.Data
         )
 
 
+def _key_pairs(frame: pd.DataFrame) -> Iterator[tuple[str, str]]:
+    """Each row's ``(source, record_id)``, as strings."""
+    return zip(_strings(frame["source"]), _strings(frame["record_id"]), strict=True)
+
+
+def _strings(column: pd.Series) -> np.ndarray:
+    """``column.astype(str)`` as objects, without a copy when it holds strings only."""
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return column.astype(str).to_numpy(dtype=object)
+
+
 def _persons_to_write(connection: sa.Connection, persons: pd.DataFrame, touched: set[str]) -> pd.DataFrame:
     """The golden rows of ``persons`` that differ from the registry's (run aside); the registry's rows of
     the touched persons that are gone or differ are deleted."""
     columns = [column for column in persons.columns if column != "run_id"]
     selected = [getattr(Person, column) for column in columns]
-    parts = [
-        fetch_frame(connection, sa.select(*selected).where(Person.registry_id.in_(chunk)))
-        for chunk in chunks(sorted(touched))
-    ]
-    before = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    before = before.set_index("registry_id").reindex(persons["registry_id"])
-    same = np.ones(len(persons), dtype=bool)
-    for column in columns[1:]:
-        new = persons[column].to_numpy(dtype=object)
-        old = before[column].to_numpy(dtype=object)
-        old = np.where(pd.isna(old), None, old)
-        # object comparison: None == None, True == 1 (SQLite's booleans), "a" == "a"
-        same &= np.asarray(new == old, dtype=bool)
+    statement = sa.select(*selected).where(Person.registry_id.in_(_IDS))
+    rows = execute_each(connection, statement, ({"ids": chunk} for chunk in chunks(sorted(touched))))
+    before = {row[0]: row for row in rows}
+    after = zip(*(persons[column].to_numpy(dtype=object) for column in columns), strict=True)
+    # tuples compare value by value: None == None, True == 1 (SQLite's booleans), "a" == "a"
+    same = np.fromiter((before.get(row[0]) == row for row in after), dtype=bool, count=len(persons))
     stale = (touched - set(persons["registry_id"])) | set(persons.loc[~same, "registry_id"])
-    for chunk in chunks(sorted(stale)):
-        connection.execute(sa.delete(Person).where(Person.registry_id.in_(chunk)))
+    statement = sa.delete(Person).where(Person.registry_id.in_(_IDS))
+    execute_each(connection, statement, ({"ids": chunk} for chunk in chunks(sorted(stale))))
     return persons[~same]
 
 
@@ -458,28 +466,35 @@ def _mark_deleted(connection: sa.Connection, vanished: pd.DataFrame, run_id: str
 
 def _delete_tombstones_of(connection: sa.Connection, keys: pd.DataFrame) -> None:
     """Tombstones of records that are back in their source (they are written again as live records)."""
-    tombstones = pd.read_sql(
-        sa.select(SourceRecord.source, SourceRecord.record_id).where(SourceRecord.deleted_at.is_not(None)),
+    tombstones = fetch_frame(
         connection,
-        dtype=object,
+        sa.select(SourceRecord.source, SourceRecord.record_id).where(SourceRecord.deleted_at.is_not(None)),
     )
     if tombstones.empty:
         return
-    back = tombstones.merge(keys.loc[:, _KEYS].astype(str), on=_KEYS)
-    for source, chunk in ids_by_source(back):
-        connection.execute(
-            sa.delete(SourceRecord).where(SourceRecord.source == source, SourceRecord.record_id.in_(chunk))
-        )
+    _delete_records(connection, tombstones.merge(keys.loc[:, _KEYS].astype(str), on=_KEYS))
+
+
+def _delete_records(connection: sa.Connection, keys: pd.DataFrame) -> None:
+    statement = sa.delete(SourceRecord).where(
+        SourceRecord.source == _SOURCE, SourceRecord.record_id.in_(_IDS)
+    )
+    execute_each(connection, statement, _by_source(keys))
 
 
 def _delete_pairs_of(connection: sa.Connection, keys: pd.DataFrame) -> None:
+    chunked = list(_by_source(keys))
+    for source, record_id in [
+        (MatchPair.source_l, MatchPair.record_id_l),
+        (MatchPair.source_r, MatchPair.record_id_r),
+    ]:
+        execute_each(connection, sa.delete(MatchPair).where(source == _SOURCE, record_id.in_(_IDS)), chunked)
+
+
+def _by_source(keys: pd.DataFrame) -> Iterator[dict[str, object]]:
+    """The parameters of ``_SOURCE`` and ``_IDS`` for each chunk of ``ids_by_source(keys)``."""
     for source, chunk in ids_by_source(keys):
-        connection.execute(
-            sa.delete(MatchPair).where(MatchPair.source_l == source, MatchPair.record_id_l.in_(chunk))
-        )
-        connection.execute(
-            sa.delete(MatchPair).where(MatchPair.source_r == source, MatchPair.record_id_r.in_(chunk))
-        )
+        yield {"source": source, "ids": chunk}
 
 
 def _write_history(connection: sa.Connection, changes: IdChanges, run_id: str) -> None:
