@@ -92,3 +92,29 @@ def test_run_and_serve_list_their_options():
     assert "bpjs_kesehatan" in run_help
     serve_help = runner.invoke(main, ["serve", "--help"]).output
     assert "sync/nightly" in serve_help and "--config" in serve_help and "--db" in serve_help
+
+
+def test_the_console_script_keeps_the_exit_status_and_every_line_of_output(tmp_path):
+    """``console_main`` leaves with ``os._exit`` (no module teardown): the same status and piped output
+    as ``main`` leaving the normal way."""
+    import subprocess
+    import sys
+
+    def registry(entry: str, *arguments: str) -> subprocess.CompletedProcess:
+        code = f"from pipelines.cli import {entry}; {entry}()"
+        return subprocess.run(
+            [sys.executable, "-c", code, *arguments], capture_output=True, text=True, timeout=120
+        )
+
+    nowhere = f"sqlite:///{tmp_path / 'none.db'}"
+    for arguments in (
+        ["--help"],
+        ["samples", "--persons", "20", "--out", str(tmp_path / "drop"), "--seed", "1"],
+        ["no-such-command"],
+        ["export-links", "--db", nowhere, "--out", str(tmp_path / "links.csv")],
+    ):
+        fast, normal = registry("console_main", *arguments), registry("main", *arguments)
+        outcome = (fast.returncode, fast.stdout, fast.stderr)
+        assert outcome == (normal.returncode, normal.stdout, normal.stderr)
+        assert fast.stdout or fast.stderr
+    assert fast.returncode == 2 and fast.stderr.startswith("registry: error:")
