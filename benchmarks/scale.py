@@ -45,11 +45,9 @@ Ratios ours / Splink:
   clusters, since Splink is given our standardised columns. The two sides do not do the same work
   (Splink's side writes no registry and no report), so it is an upper bound of our overhead.
 
-Memory on the 24 GB standard machine (BENCHMARKS.md, "Scale"): the full run peaked at 1.9 GB at 200k and
-8.4 GB at 1M persons (end of clustering), so 2M (≈ 17 GB extrapolated) fits the machine but not the
-12 GB target; Splink passed 22 GB at 1M
-and was stopped. Above 200k persons Splink is left out unless ``--splink-large`` asks for it; leave 2M to
-a bigger machine.
+Memory on the 24 GB standard machine (BENCHMARKS.md, "Scale"): the full run peaked at 1.6 GB at 200k and
+11.3 GiB at 2M persons (match and clustering); Splink passed 22 GB at 1M and was stopped. Above 200k
+persons Splink is left out unless ``--splink-large`` asks for it.
 """
 
 from __future__ import annotations
