@@ -21,7 +21,13 @@ import pyarrow.compute as pc
 
 from store.survivorship import DEFAULT_SURVIVORSHIP, FieldRule, Survivorship, nik_agrees
 
-__all__ = ["ACTIVE_STATUSES", "RECORDS_PER_CHUNK", "build_persons", "build_persons_in_chunks"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "RECORDS_PER_CHUNK",
+    "build_persons",
+    "build_persons_in_chunks",
+    "string_values",
+]
 
 #: Membership statuses that mean "covered now".
 ACTIVE_STATUSES = frozenset({"AKTIF"})
@@ -148,9 +154,9 @@ class _SortKeys:
     @classmethod
     def of(cls, frame: pd.DataFrame, registry_ids: np.ndarray, programmes: dict[str, str]) -> _SortKeys:
         person, registry_ids = _factorize_sorted(np.asarray(registry_ids, dtype=object))
-        source, _ = _factorize_sorted(_text(frame["source"]))
-        record, _ = _factorize_sorted(_text(frame["record_id"]))
-        recent, _ = _factorize_sorted(_text(frame["updated_at"].fillna("")))
+        source, _ = _factorize_sorted(string_values(frame["source"]))
+        record, _ = _factorize_sorted(string_values(frame["record_id"]))
+        recent, _ = _factorize_sorted(string_values(frame["updated_at"].fillna("")))
         # the programme of each distinct source, then of each record
         programme_of, sources = pd.factorize(frame["source"])
         held = pd.Series(sources, dtype=object).map(programmes).to_numpy(dtype=object)
@@ -175,7 +181,7 @@ class _SortKeys:
         return np.asarray(self.programmes == name, dtype=bool)[self.programme_of]
 
 
-def _text(column: pd.Series) -> np.ndarray:
+def string_values(column: pd.Series) -> np.ndarray:
     """``column.astype(str)`` as an object array; no copy when it holds only strings."""
     values = column.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=False) == "string":

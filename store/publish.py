@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from connectors.errors import RegistryError
 from store.frames import execute_each, fetch_frame
-from store.golden import RECORDS_PER_CHUNK, build_persons, build_persons_in_chunks
+from store.golden import RECORDS_PER_CHUNK, build_persons, build_persons_in_chunks, string_values
 from store.ids import IdChanges, assign_registry_ids, id_changes
 from store.keys import chunks, ids_by_source
 from store.models import (
@@ -415,15 +415,7 @@ def _check_complete(live: pd.DataFrame, records: pd.DataFrame, vanished: pd.Data
 
 def _key_pairs(frame: pd.DataFrame) -> Iterator[tuple[str, str]]:
     """Each row's ``(source, record_id)``, as strings."""
-    return zip(_strings(frame["source"]), _strings(frame["record_id"]), strict=True)
-
-
-def _strings(column: pd.Series) -> np.ndarray:
-    """``column.astype(str)`` as objects, without a copy when it holds strings only."""
-    values = column.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return values
-    return column.astype(str).to_numpy(dtype=object)
+    return zip(string_values(frame["source"]), string_values(frame["record_id"]), strict=True)
 
 
 def _persons_to_write(connection: sa.Connection, persons: pd.DataFrame, touched: set[str]) -> pd.DataFrame:
