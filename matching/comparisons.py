@@ -41,7 +41,14 @@ from matching.errors import MatchInputError
 from matching.names import name_token_features, name_token_matrix
 from matching.settings import ComparisonSettings
 
-__all__ = ["Comparison", "build_comparisons", "comparison_matrix", "Features", "term_frequencies"]
+__all__ = [
+    "Comparison",
+    "build_comparisons",
+    "comparison_matrix",
+    "Features",
+    "ValueFrequencies",
+    "term_frequencies",
+]
 
 
 def _text(std: pd.DataFrame, column: str) -> np.ndarray:
@@ -75,6 +82,28 @@ def term_frequencies(values: np.ndarray, others: np.ndarray | None = None) -> tu
     codes, uniques = pd.factorize(pd.Series(counted, dtype=object).replace("", None), use_na_sentinel=True)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
     return codes[: len(values)].astype(np.int64), counts / max(counts.sum(), 1.0)
+
+
+@dataclass(frozen=True)
+class ValueFrequencies:
+    """The frequency of each distinct value of a population (what :func:`term_frequencies` counts),
+    kept to look up the values of any part of it."""
+
+    values: pd.Index
+    frequency: np.ndarray
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> ValueFrequencies:
+        """Count ``values`` (``""`` and missing values are not counted)."""
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object).replace("", None), use_na_sentinel=True)
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
+        return cls(pd.Index(uniques, dtype=object), counts / max(counts.sum(), 1.0))
+
+    def codes(self, values: np.ndarray) -> np.ndarray:
+        """Per value, its code into ``frequency`` (-1: empty, missing or not in the population)."""
+        codes = self.values.get_indexer(np.asarray(values, dtype=object))
+        codes[np.asarray(values, dtype=object) == ""] = -1
+        return codes.astype(np.int64)
 
 
 class Comparison:

@@ -26,6 +26,7 @@ from matching.clustering import cluster_links
 from matching.comparisons import (
     Comparison,
     Features,
+    ValueFrequencies,
     build_comparisons,
     comparison_matrix,
     term_frequencies,
@@ -57,6 +58,8 @@ __all__ = [
     "cluster_scored",
     "link_records",
     "score_records",
+    "population_frequencies",
+    "scaled_model",
     "train_model",
 ]
 
@@ -340,6 +343,7 @@ def score_records(
     model: dict[str, object] | None = None,
     population: pd.DataFrame | None = None,
     population_keys: dict | None = None,
+    frequencies: dict[str, ValueFrequencies] | None = None,
     extra_pairs: tuple[str, np.ndarray, np.ndarray] | None = None,
 ) -> ScoredPairs:
     """Block, compare, train (no labels) and score: every candidate pair with its weight and decision.
@@ -353,7 +357,9 @@ def score_records(
     model trained on the whole population (same :func:`training_hash`). Then nothing is trained: a pair
     gets the weight it would get in a run over the whole population (term frequencies counted over it,
     lambda scaled to its size). ``population_keys``: derived keys of ``population`` already computed
-    (e.g. ``__name_tokens__``, row for row). ``extra_pairs``: ``(name, left, right)``, positional pairs
+    (e.g. ``__name_tokens__``, row for row); ``frequencies``: the term frequencies of the frame and
+    ``population`` together, when already counted (``population_frequencies``; then only
+    ``len(population)`` is used). ``extra_pairs``: ``(name, left, right)``, positional pairs
     compared and scored besides the blocking rules' (e.g. records that were one person before)."""
     settings = settings or load_settings()
     executor = executor or LocalExecutor()
@@ -365,7 +371,12 @@ def score_records(
     comparisons = build_comparisons(settings.comparisons)
     keys: dict = {}  # derived keys and name tokens, shared by features, blocking and training
     features = [c.prepare(std, keys) for c in comparisons]
-    if population is not None:
+    if frequencies is not None:
+        for comparison, feats in zip(comparisons, features, strict=True):
+            if feats.tf_code is not None and comparison.name in frequencies:
+                table = frequencies[comparison.name]
+                feats.tf_code, feats.tf_freq = table.codes(comparison.tf_values(std, keys)), table.frequency
+    elif population is not None:
         _count_population_frequencies(comparisons, features, std, keys, population, population_keys)
     timer.lap("features")
 
@@ -385,7 +396,7 @@ def score_records(
             std, comparisons, features, candidate_patterns, settings, keys, executor=executor, shared=shared
         )
     else:
-        fitted = _stored_model(
+        fitted = scaled_model(
             model, comparisons, settings, n + (0 if population is None else len(population))
         )
     timer.lap("training")
@@ -445,6 +456,25 @@ def score_records(
     )
 
 
+def population_frequencies(
+    settings: MatchSettings, parts: list[tuple[pd.DataFrame, dict]]
+) -> dict[str, ValueFrequencies]:
+    """The term frequencies of every term-frequency comparison over the records of ``parts`` together
+    (each a standardised frame, or the registry's stored columns of its records, with its derived keys
+    already computed, e.g. ``__name_tokens__``): what :func:`score_records` counts over its frame and
+    ``population``, counted once for an increment's bounds (``matching.bounds``) and its scoring."""
+    out: dict[str, ValueFrequencies] = {}
+    for comparison in build_comparisons(settings.comparisons):
+        if comparison.settings.term_frequency:
+            values = [
+                np.asarray(comparison.tf_values(frame, dict(keys)), dtype=object) for frame, keys in parts
+            ]
+            out[comparison.name] = ValueFrequencies.of(
+                np.concatenate(values) if values else np.zeros(0, object)
+            )
+    return out
+
+
 def _count_population_frequencies(
     comparisons: list[Comparison],
     features: list[Features],
@@ -470,7 +500,7 @@ def _count_population_frequencies(
         feats.tf_code, feats.tf_freq = term_frequencies(comparison.tf_values(std, keys), others)
 
 
-def _stored_model(
+def scaled_model(
     state: dict[str, object], comparisons: list[Comparison], settings: MatchSettings, records: int
 ) -> FellegiSunterModel:
     """The stored model (``ScoredPairs.fitted``) for a population of ``records`` records."""

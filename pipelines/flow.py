@@ -109,9 +109,17 @@ def diff(
     hashes: np.ndarray | None = None,
     positions: np.ndarray | None = None,
     background: bool = True,
+    model: dict[str, object] | None = None,
 ) -> Increment:
     return plan_increment(
-        engine, records, settings, held=held, hashes=hashes, positions=positions, background=background
+        engine,
+        records,
+        settings,
+        held=held,
+        hashes=hashes,
+        positions=positions,
+        background=background,
+        model=model,
     )
 
 
@@ -133,6 +141,7 @@ def match(
     population: pd.DataFrame | None = None,
     population_keys: dict | None = None,
     extra_pairs: tuple[str, np.ndarray, np.ndarray] | None = None,
+    frequencies: dict | None = None,
 ) -> ScoredPairs:
     with open_executor(executor, dask_address) as run_on:
         return score_records(
@@ -142,6 +151,7 @@ def match(
             model=model,
             population=population,
             population_keys=population_keys,
+            frequencies=frequencies,
             extra_pairs=extra_pairs,
         )
 
@@ -306,6 +316,7 @@ def sync(
                     quote(hashes),
                     quote(stages.combine_held_positions(sources)),
                     background=model is None,
+                    model=quote(model),
                 )
                 # the new and changed records were standardised to find their neighbours already
                 combined, hashes = increment.to_standardise, increment.content_hashes
@@ -330,6 +341,7 @@ def sync(
                     quote(increment.population if within else None),
                     quote(increment.population_keys if within else None),
                     quote(increment.pairs_of_former_persons() if increment is not None else None),
+                    quote(increment.frequencies if within else None),
                 )
                 if len(records)
                 else None

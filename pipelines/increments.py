@@ -6,7 +6,11 @@ registry holds that are not in the drop any more have *vanished*. Only new and c
 standardised to find their neighbourhood: the registry's live records sharing a block with them under
 any blocking rule of the match settings (oversized blocks skipped, as the matcher does). The persons of
 those neighbours, of the changed records and of the vanished records are *touched*: their live records
-are matched again together with the new and changed ones, and only they are decided again.
+are matched again together with the new and changed ones, and only they are decided again. With the
+stored model of the last full run, a neighbour counts only when a pair of it with a new or changed record
+could reach the review weight (``matching.bounds``: an upper bound of the pair's weight from the columns
+the registry stores); the others could only be non-matches of tonight's records, and deciding their
+persons again would change nothing.
 
 The frame is scored within the whole population: with the model (m, u, lambda) the last full run
 trained on every record (``store.trained``; lambda scaled to the population's size) and with term
@@ -39,6 +43,9 @@ import sqlalchemy as sa
 
 from matching import MatchingError, MatchSettings, ScoredPairs, standardise_records
 from matching.blocking import factorize_key, key_values
+from matching.bounds import review_possible
+from matching.comparisons import ValueFrequencies
+from matching.linkage import population_frequencies
 from store.frames import fetch_frame
 from store.models import RAW_FIELDS, SourceRecord
 from store.publish import content_hashes
@@ -84,6 +91,9 @@ class Increment:
     population_keys: dict = field(default_factory=dict)
     #: ``standardise_records`` of the fresh rows of ``records`` (in their order), done to find neighbours.
     standardised_fresh: pd.DataFrame | None = None
+    #: Term frequencies over the fresh and the unchanged live records (the frame and ``population``),
+    #: counted to bound the neighbours' pairs (``matching.score_records(frequencies=…)``).
+    frequencies: dict[str, ValueFrequencies] | None = None
 
     def standardised(self, rest: pd.DataFrame) -> pd.DataFrame:
         """The standardised ``records``, from ``rest`` (``standardise_records`` of the rows not fresh, in
@@ -154,6 +164,7 @@ def plan_increment(
     hashes: np.ndarray | None = None,
     positions: np.ndarray | None = None,
     background: bool = True,
+    model: dict[str, object] | None = None,
 ) -> Increment:
     """Compare the drop's validated ``records`` (canonical frame, or the sources' frames in drop order)
     with the registry (see module docstring).
@@ -162,6 +173,8 @@ def plan_increment(
     ``content_hashes``, and ``positions``: their ``held_positions`` in ``held``, when already computed
     (``validate_batch`` does both). ``background``: pad the frame with untouched persons for
     training; not needed when the frame is scored with the stored model of the whole population.
+    ``model``: that stored model (``pipelines.stages.stored_model``); with it, a neighbour is touched
+    only when a pair of it with a new or changed record could reach the review weight.
     """
     parts = [records] if isinstance(records, pd.DataFrame) else list(records)
     # the keys of every record in one frame; whole rows are taken from ``parts`` only where needed
@@ -189,10 +202,11 @@ def plan_increment(
     touched = set(registry_ids[is_changed]) | set(held.loc[~present, "registry_id"])
     names_of_held: pd.DataFrame | None = None
     standardised: pd.DataFrame | None = None
+    frequencies: dict[str, ValueFrequencies] | None = None
     if fresh.any():
         standardised = standardise_records(_take(parts, np.flatnonzero(fresh)))
         stable = _held_mask(len(held), position[found & ~fresh])
-        neighbours, names_of_held = _neighbours(held, stable, standardised, settings)
+        neighbours, names_of_held, frequencies = _neighbours(held, stable, standardised, settings, model)
         touched |= neighbours
         if background:
             touched |= _background(held, touched, BACKGROUND_RECORDS - int(fresh.sum()))
@@ -226,6 +240,7 @@ def plan_increment(
         ),
         content_hashes=current_hashes[chosen],
         standardised_fresh=standardised,
+        frequencies=frequencies,
         previous_ids=np.where(is_new[chosen], None, registry_ids[chosen]).astype(object),
         fresh=fresh[chosen],
         touched=frozenset(touched),
@@ -283,10 +298,19 @@ def _held_mask(size: int, positions: np.ndarray) -> np.ndarray:
 
 
 def _neighbours(
-    held: pd.DataFrame, stable: np.ndarray, fresh: pd.DataFrame, settings: MatchSettings
-) -> tuple[set[str], pd.DataFrame | None]:
+    held: pd.DataFrame,
+    stable: np.ndarray,
+    fresh: pd.DataFrame,
+    settings: MatchSettings,
+    model: dict[str, object] | None = None,
+) -> tuple[set[str], pd.DataFrame | None, dict[str, ValueFrequencies] | None]:
     """Registry ids of the ``stable`` held records (a mask of ``held``) sharing a non-oversized block
-    with any ``fresh`` record; and the name tokens of every held record, when a rule needed them.
+    with any ``fresh`` record; the name tokens of every held record, when a rule needed them; and,
+    with ``model``, the term frequencies over the fresh and stable records.
+
+    With ``model`` (the stored model the frame will be scored with), only the held records of the
+    pairs whose weight could reach the review weight count (``matching.bounds``): a neighbour that
+    can pair with no fresh record above a non-match is not decided again.
 
     Blocks are keyed by the fresh records' values only: a held record's key is looked up among them
     (no codes for the whole registry's values); blocks are sized as the matcher would size them, over
@@ -294,6 +318,7 @@ def _neighbours(
     n_held = len(held)
     frame = pd.concat([held[_BLOCKING_COLUMNS], fresh[_BLOCKING_COLUMNS]], ignore_index=True)
     hit = np.zeros(n_held, dtype=bool)
+    pair_codes: list[np.ndarray] = []
     cache: dict = {}
     relative: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for rule in settings.blocking.rules:
@@ -305,14 +330,72 @@ def _neighbours(
         except (KeyError, MatchingError):
             # a key the registry does not store: every held person may be a neighbour
             log.warning("blocking rule %s cannot be keyed on stored columns: every person touched", rule.name)
-            return set(held.loc[stable, "registry_id"]), None
+            return set(held.loc[stable, "registry_id"]), None, None
         blocks, held_blocks = _fresh_blocks([relative[key] for key in rule.keys])
         kept = held_blocks >= 0
         sizes = np.bincount(blocks[blocks >= 0], minlength=int(blocks.max(initial=-1)) + 1)
         sizes += np.bincount(held_blocks[kept & stable], minlength=len(sizes))[: len(sizes)]
-        hit[kept] |= sizes[held_blocks[kept]] <= limit
+        within = np.zeros(n_held, dtype=bool)
+        within[kept] = sizes[held_blocks[kept]] <= limit
+        if model is None:
+            hit |= within
+        else:
+            held_rows, fresh_rows = _pairs_in_fresh_blocks(blocks, held_blocks, within & stable)
+            pair_codes.append(held_rows * len(fresh) + fresh_rows)
     tokens = cache.get("__name_tokens__")
-    return set(held.loc[hit & stable, "registry_id"]), None if tokens is None else tokens.iloc[:n_held]
+    names_of_held = None if tokens is None else tokens.iloc[:n_held]
+    frequencies = None
+    if model is not None:
+        # the term frequencies the frame will be scored with, over the fresh and the stable records
+        stable_rows = np.flatnonzero(stable)
+        frequencies = population_frequencies(
+            settings,
+            [
+                (fresh, {}),
+                (
+                    held.iloc[stable_rows].reset_index(drop=True),
+                    {}
+                    if names_of_held is None
+                    else {"__name_tokens__": names_of_held.iloc[stable_rows].reset_index(drop=True)},
+                ),
+            ],
+        )
+        codes = np.unique(np.concatenate(pair_codes)) if pair_codes else np.zeros(0, dtype=np.int64)
+        held_rows, fresh_rows = codes // max(len(fresh), 1), codes % max(len(fresh), 1)
+        possible = review_possible(
+            fresh,
+            held,
+            fresh_rows,
+            held_rows,
+            settings,
+            model,
+            records=len(fresh) + len(stable_rows),
+            frequencies=frequencies,
+        )
+        hit[held_rows[possible]] = True
+        log.info(
+            "neighbours: %d pairs of a new or changed record with a held record, %d of them could reach "
+            "the review weight",
+            len(codes),
+            int(possible.sum()),
+        )
+    return set(held.loc[hit & stable, "registry_id"]), names_of_held, frequencies
+
+
+def _pairs_in_fresh_blocks(
+    fresh_blocks: np.ndarray, held_blocks: np.ndarray, eligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (held row, fresh row) sharing a block, for the ``eligible`` held rows."""
+    valid = np.flatnonzero(fresh_blocks >= 0)
+    order = valid[np.argsort(fresh_blocks[valid], kind="stable")]
+    counts = np.bincount(fresh_blocks[valid], minlength=int(fresh_blocks.max(initial=-1)) + 1)
+    starts = np.cumsum(counts) - counts
+    held_rows = np.flatnonzero(eligible)
+    block = held_blocks[held_rows]
+    repeats = counts[block]
+    offsets = np.arange(int(repeats.sum()), dtype=np.int64) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    fresh_rows = order[np.repeat(starts[block], repeats) + offsets]
+    return np.repeat(held_rows, repeats).astype(np.int64), fresh_rows.astype(np.int64)
 
 
 def _codes_of_fresh_values(values: np.ndarray, n_held: int) -> tuple[np.ndarray, np.ndarray]:

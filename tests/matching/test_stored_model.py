@@ -66,6 +66,27 @@ def test_term_frequencies_count_the_population(whole, fast_settings):
     assert not np.allclose(alone.weight, within.weight)
 
 
+def test_term_frequencies_counted_once_for_the_population_weigh_pairs_as_counting_them(whole, fast_settings):
+    from matching.linkage import population_frequencies
+
+    std, scored = whole
+    part = np.sort(np.random.default_rng(5).choice(len(std), size=len(std) // 3, replace=False))
+    rest = std.drop(index=part)[_STORED_COLUMNS]
+    frame = std.iloc[part].reset_index(drop=True)
+    counted = score_records(frame, fast_settings, model=scored.fitted, population=rest)
+
+    frequencies = population_frequencies(fast_settings, [(frame, {}), (rest, {})])
+    looked_up = score_records(
+        frame, fast_settings, model=scored.fitted, population=rest, frequencies=frequencies
+    )
+
+    assert set(frequencies) == {c.name for c in fast_settings.comparisons if c.term_frequency}
+    np.testing.assert_array_equal(looked_up.left, counted.left)
+    np.testing.assert_array_equal(looked_up.weight, counted.weight)
+    np.testing.assert_array_equal(looked_up.decision_code, counted.decision_code)
+    assert looked_up.model["term_frequencies"] == counted.model["term_frequencies"]
+
+
 def test_a_model_of_other_settings_is_refused(whole, fast_settings):
     std, scored = whole
     other = fast_settings.model_copy(

@@ -171,6 +171,50 @@ def test_an_increment_scored_with_the_stored_model_keeps_the_ids_of_unchanged_pe
         pd.testing.assert_frame_equal(before[table], after[table], obj=table)
 
 
+def _last_counts(db: str) -> dict:
+    import json
+
+    engine = sa.create_engine(db)
+    try:
+        with engine.connect() as connection:
+            counts = connection.execute(
+                sa.text("SELECT counts FROM runs ORDER BY started_at DESC LIMIT 1")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return json.loads(counts)
+
+
+def test_neighbours_no_fresh_record_could_pair_with_are_left_as_they_are(
+    prefect_server, small_drop, next_day, tmp_path, monkeypatch
+):
+    import shutil
+
+    import pipelines.flow
+
+    monkeypatch.setenv("REGISTRY_STORED_MODEL_MIN_RECORDS", "0")
+    pruned = f"sqlite:///{tmp_path / 'pruned.db'}"
+    _run(small_drop, pruned, tmp_path)
+    shutil.copyfile(tmp_path / "pruned.db", tmp_path / "every.db")
+    every = f"sqlite:///{tmp_path / 'every.db'}"
+
+    _run(next_day, pruned, tmp_path)
+    # the same night deciding every neighbour sharing a block with a new or changed record again
+    plan_increment = pipelines.flow.plan_increment
+    monkeypatch.setattr(
+        pipelines.flow, "plan_increment", lambda *args, model=None, **more: plan_increment(*args, **more)
+    )
+    _run(next_day, every, tmp_path)
+
+    assert (
+        _last_counts(pruned)["increment"]["touched_persons"]
+        < _last_counts(every)["increment"]["touched_persons"]
+    )
+    links = _links(pruned).merge(_links(every), on=["source", "record_id"], how="outer")
+    assert len(links) > 800
+    assert (links["registry_id_x"] == links["registry_id_y"]).all()
+
+
 def test_a_second_run_while_one_holds_the_registry_is_refused(prefect_server, small_drop, db, tmp_path):
     engine = open_registry(db)
     acquire_lock(engine, "20261127T020000-abcdef")
@@ -290,7 +334,7 @@ def test_neighbours_are_the_records_sharing_a_kept_block_with_a_fresh_one(seed, 
         }
     )
 
-    found, tokens = _neighbours(held, stable, fresh, settings)
+    found, tokens, _ = _neighbours(held, stable, fresh, settings)
 
     assert found == _neighbours_by_codes_of_everything(held, stable, fresh, settings)
     assert tokens is not None and len(tokens) == len(held)

@@ -1,0 +1,172 @@
+"""Upper bounds of a pair's match weight when one of its records is known only by some of its
+standardised columns (no Prefect here).
+
+An incremental run (``pipelines.increments``) looks for the registry's live records that share a block
+with tonight's new and changed records. Most of those neighbours could never pair with them at the
+review weight (they share a birth date and a first name, or a kelurahan and a family name, and nothing
+else), and deciding their persons again would cost standardising, matching and publishing them for
+nothing. The registry stores only some standardised columns of its records; with the model of the last
+full run, :func:`review_possible` bounds the weight the matcher would give each (fresh, held) pair:
+
+* a comparison whose columns the held records have gets its exact level and term-frequency adjustment
+  (frequencies counted over the population the matcher counts them over);
+* ``nik``: the NIK's agreement with its own record is not stored, so a held NIK counts as whichever of
+  consistent and inconsistent weighs more;
+* ``place``: RT, RW and kecamatan are not stored, so the same kelurahan counts as the best place level
+  and a different (or missing) kelurahan as the best of null, same kecamatan and else;
+* any other comparison whose column is missing counts at its best level with the largest adjustment.
+
+A pair whose bound is below the review weight is a non-match whatever the missing columns hold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from matching.comparisons import Comparison, ValueFrequencies, build_comparisons
+from matching.linkage import scaled_model
+from matching.scoring import FellegiSunterModel
+from matching.settings import MatchSettings
+
+__all__ = ["review_possible", "weight_bounds"]
+
+#: Added to every bound: the matcher sums float32 contributions, the bound float64 ones.
+_MARGIN = 1e-3
+#: Columns the place comparison reads besides the kelurahan code.
+_PLACE_DETAIL = ("kecamatan_code", "rw_std", "rt_std")
+
+
+def review_possible(
+    fresh: pd.DataFrame,
+    held: pd.DataFrame,
+    fresh_rows: np.ndarray,
+    held_rows: np.ndarray,
+    settings: MatchSettings,
+    model_state: dict[str, object],
+    *,
+    records: int,
+    frequencies: dict[str, ValueFrequencies],
+) -> np.ndarray:
+    """For each pair (``fresh_rows[i]`` of ``fresh``, ``held_rows[i]`` of ``held``): whether the
+    matcher could weigh it at the review weight or above (see module docstring).
+
+    ``fresh``: the standardised fresh records; ``held``: the held records with the columns the registry
+    stores; ``records`` and ``frequencies``: the size and the term frequencies
+    (``matching.linkage.population_frequencies``) of the population the pairs are scored within."""
+    bounds = weight_bounds(
+        fresh, held, fresh_rows, held_rows, settings, model_state, records=records, frequencies=frequencies
+    )
+    return bounds >= settings.thresholds.review_weight
+
+
+def weight_bounds(
+    fresh: pd.DataFrame,
+    held: pd.DataFrame,
+    fresh_rows: np.ndarray,
+    held_rows: np.ndarray,
+    settings: MatchSettings,
+    model_state: dict[str, object],
+    *,
+    records: int,
+    frequencies: dict[str, ValueFrequencies],
+) -> np.ndarray:
+    """An upper bound of each pair's match weight (see :func:`review_possible`)."""
+    comparisons = build_comparisons(settings.comparisons)
+    model = scaled_model(model_state, comparisons, settings, records)
+    # the records in the pairs, in one small frame per comparison: the fresh ones first, then the held
+    fresh_used, fresh_at = np.unique(np.asarray(fresh_rows, dtype=np.int64), return_inverse=True)
+    held_used, held_at = np.unique(np.asarray(held_rows, dtype=np.int64), return_inverse=True)
+    pairs = _Pairs(
+        fresh.iloc[fresh_used], held.iloc[held_used], fresh_at.astype(np.int64), held_at + len(fresh_used)
+    )
+    total = np.full(len(pairs.left), model.prior_weight + _MARGIN, dtype=np.float64)
+    for k, (comparison, weights) in enumerate(zip(comparisons, model.level_weights(), strict=True)):
+        total += _contribution_bound(comparison, k, model, weights, pairs, frequencies.get(comparison.name))
+    return total
+
+
+class _Pairs:
+    """The fresh and held records of the pairs, and the pairs as positions into their concatenation."""
+
+    def __init__(self, fresh: pd.DataFrame, held: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> None:
+        self.fresh, self.held, self.left, self.right = fresh, held, left, right
+
+    def frame(self, columns: list[str], **held_values: object) -> pd.DataFrame:
+        """The fresh records' ``columns`` over the held records' (``held_values`` set on the held)."""
+        held = self.held.loc[:, [c for c in columns if c not in held_values]].assign(**held_values)
+        return pd.concat([self.fresh.loc[:, columns], held[columns]], ignore_index=True)
+
+
+def _contribution_bound(
+    comparison: Comparison,
+    k: int,
+    model: FellegiSunterModel,
+    weights: np.ndarray,
+    pairs: _Pairs,
+    frequencies: ValueFrequencies | None,
+) -> np.ndarray:
+    kind = comparison.settings.kind
+    tf = comparison.settings.term_frequency and bool(model.tf_levels[k])
+    anything = np.full(len(pairs.left), weights.max() + (model.tf_max_adjustment if tf else 0.0))
+    if tf and frequencies is None:
+        return anything
+    if kind == "place":
+        if "kelurahan_code" not in pairs.held:
+            return anything
+        if all(c in pairs.held for c in _PLACE_DETAIL):
+            frame = pairs.frame(["kelurahan_code", *_PLACE_DETAIL])
+            return _exact_bound(comparison, k, model, weights, frame, pairs, frequencies)
+        codes = pd.factorize(pairs.frame(["kelurahan_code"])["kelurahan_code"].astype("object"))[0]
+        same = (codes[pairs.left] == codes[pairs.right]) & (codes[pairs.left] >= 0)
+        names = comparison.level_names
+        near = [names.index(n) for n in ("kelurahan_rw_rt", "kelurahan_rw", "kelurahan")]
+        far = [names.index(n) for n in ("null", "kecamatan", "else")]
+        return np.where(same, weights[near].max(), max(0.0, weights[far].max())).astype(np.float64)
+    column = comparison.settings.column or comparison.default_column
+    if not column or column not in pairs.held or column not in pairs.fresh:
+        return anything
+    if kind == "nik" and "nik_agrees" not in pairs.held:
+        # the registry does not store whether a NIK agrees with its own record: the better of both
+        columns = [column, "nik_agrees"] if "nik_agrees" in pairs.fresh else [column]
+        agreeing, disagreeing = (pairs.frame(columns, nik_agrees=agrees) for agrees in (True, False))
+        return np.maximum(
+            _exact_bound(comparison, k, model, weights, agreeing, pairs, frequencies),
+            _exact_bound(comparison, k, model, weights, disagreeing, pairs, frequencies),
+        )
+    return _exact_bound(comparison, k, model, weights, pairs.frame([column]), pairs, frequencies)
+
+
+def _exact_bound(
+    comparison: Comparison,
+    k: int,
+    model: FellegiSunterModel,
+    weights: np.ndarray,
+    frame: pd.DataFrame,
+    pairs: _Pairs,
+    frequencies: ValueFrequencies | None,
+) -> np.ndarray:
+    """The pair's contribution as the matcher computes it, except that the term-frequency adjustment is
+    the larger of the two records' values' (the matcher takes one side's)."""
+    left, right = pairs.left, pairs.right
+    features = comparison.prepare(frame, {})
+    levels = comparison.levels(features, left, right)
+    out = weights[levels].astype(np.float64)
+    tf = comparison.settings.term_frequency and bool(model.tf_levels[k])
+    if not tf or frequencies is None:
+        return out
+    codes = frequencies.codes(comparison.tf_values(frame, {}))
+    known = codes >= 0
+    # the adjustment falls as the value's frequency rises; a value without a frequency gets none
+    frequency = np.where(known, frequencies.frequency[np.maximum(codes, 0)], 1.0)
+    adjustment = np.log2(model.u[k][1]) - np.log2(np.maximum(frequency, model.tf_minimum[k]))
+    adjustment = np.where(known, np.clip(adjustment, -model.tf_max_adjustment, model.tf_max_adjustment), 0.0)
+    both = known[left] & known[right]
+    best = np.where(
+        both,
+        np.maximum(adjustment[left], adjustment[right]),
+        np.maximum(0.0, adjustment[left] + adjustment[right]),
+    )
+    apply = np.isin(levels, model.tf_levels[k])
+    out[apply] += best[apply]
+    return out

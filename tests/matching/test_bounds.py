@@ -1,0 +1,118 @@
+"""Upper bounds of a pair's weight when one record is known only by the registry's stored columns (what an
+incremental run prunes its neighbours with)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from matching import score_records, standardise_records
+from matching.bounds import review_possible, weight_bounds
+from matching.linkage import population_frequencies
+
+pytestmark = pytest.mark.unit
+
+#: The standardised columns the registry's live records are read with (``pipelines.increments``).
+_STORED_COLUMNS = ["nik_std", "name_key", "birth_date_std", "sex_std", "phone_std", "kelurahan_code"]
+
+
+@pytest.fixture(scope="module")
+def whole(people, fast_settings):
+    std = standardise_records(people.drop(columns=["person"]))
+    scored = score_records(std, fast_settings)
+    return std, scored, json.loads(json.dumps(scored.fitted))
+
+
+def _cross_pairs(std, scored, seed: int):
+    """A random third of the records as 'fresh', the rest as 'held'; the candidate pairs between the two
+    as rows of each, with the matcher's weights."""
+    fresh_mask = np.random.default_rng(seed).random(len(std)) < 0.3
+    cross = fresh_mask[scored.left] != fresh_mask[scored.right]
+    left, right = scored.left[cross], scored.right[cross]
+    fresh_at = np.where(fresh_mask[left], left, right)
+    held_at = np.where(fresh_mask[left], right, left)
+    fresh_row, held_row = np.cumsum(fresh_mask) - 1, np.cumsum(~fresh_mask) - 1
+    fresh = std[fresh_mask].reset_index(drop=True)
+    held = std[~fresh_mask].reset_index(drop=True)
+    return fresh, held, fresh_row[fresh_at], held_row[held_at], scored.weight[cross]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_bound_from_stored_columns_is_never_below_the_matchers_weight(whole, fast_settings, seed):
+    std, scored, state = whole
+    fresh, held, fresh_rows, held_rows, weights = _cross_pairs(std, scored, seed)
+    frequencies = population_frequencies(fast_settings, [(std, {})])
+
+    bounds = weight_bounds(
+        fresh,
+        held[_STORED_COLUMNS],
+        fresh_rows,
+        held_rows,
+        fast_settings,
+        state,
+        records=len(std),
+        frequencies=frequencies,
+    )
+
+    assert len(weights) > 500
+    assert np.all(bounds >= weights)
+    review = fast_settings.thresholds.review_weight
+    possible = review_possible(
+        fresh,
+        held[_STORED_COLUMNS],
+        fresh_rows,
+        held_rows,
+        fast_settings,
+        state,
+        records=len(std),
+        frequencies=frequencies,
+    )
+    np.testing.assert_array_equal(possible, bounds >= review)
+    assert possible[weights >= review].all()
+    # the bound prunes: most pairs the matcher rejects are known to be rejected from the stored columns
+    rejected = weights < review
+    assert rejected.sum() > 100 and (~possible[rejected]).mean() > 0.5
+
+
+def test_with_every_column_the_bound_is_the_weight(whole, fast_settings):
+    std, scored, state = whole
+    fresh, held, fresh_rows, held_rows, weights = _cross_pairs(std, scored, 3)
+
+    bounds = weight_bounds(
+        fresh,
+        held,
+        fresh_rows,
+        held_rows,
+        fast_settings,
+        state,
+        records=len(std),
+        frequencies=population_frequencies(fast_settings, [(std, {})]),
+    )
+
+    assert np.all(bounds >= weights)
+    # only the margin for float32 sums (and, for reordered names, the other side's term frequency)
+    assert np.mean(np.abs(bounds - weights - 1e-3) < 1e-4) > 0.95
+
+
+def test_a_comparison_whose_column_is_not_stored_counts_at_its_best(whole, fast_settings):
+    std, scored, state = whole
+    fresh, held, fresh_rows, held_rows, weights = _cross_pairs(std, scored, 4)
+    frequencies = population_frequencies(fast_settings, [(std, {})])
+
+    def bounds(columns):
+        return weight_bounds(
+            fresh,
+            held[columns],
+            fresh_rows,
+            held_rows,
+            fast_settings,
+            state,
+            records=len(std),
+            frequencies=frequencies,
+        )
+
+    with_phone = bounds(_STORED_COLUMNS)
+    without_phone = bounds([c for c in _STORED_COLUMNS if c != "phone_std"])
+
+    assert np.all(without_phone >= with_phone) and np.any(without_phone > with_phone)
+    assert np.all(without_phone >= weights)
