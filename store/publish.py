@@ -58,6 +58,7 @@ _KEYS = ["source", "record_id"]
 #: Parameters of statements run per chunk of keys (``execute_each``): a source, a chunk of ids.
 _SOURCE = sa.bindparam("source")
 _IDS = sa.bindparam("ids", expanding=True)
+_PAIR_IDS = sa.bindparam("pair_ids", expanding=True)
 
 #: Test hook: called with a step name inside the publish transaction (simulated crashes).
 _step_hook: Callable[[str], None] | None = None
@@ -241,16 +242,16 @@ def publish_run(
             # keeps its row (and the run and source row that wrote it), a person with the same golden row
             # keeps theirs
             _check_complete(live, records, vanished)
-            same = (keyed["registry_id"].to_numpy(dtype=object) == registry_ids) & (
-                keyed["content_hash"].to_numpy(dtype=object)
-                == np.asarray(written["content_hash"], dtype=object)
+            same_content = keyed["content_hash"].to_numpy(dtype=object) == np.asarray(
+                written["content_hash"], dtype=object
             )
+            same = (keyed["registry_id"].to_numpy(dtype=object) == registry_ids) & same_content
             held_before = keyed["registry_id"].notna().to_numpy()
             _delete_records(connection, records.loc[held_before & ~same, _KEYS])
+            _replace_pairs_of(connection, keyed[_KEYS], same_content, vanished)
             records = records[~same]
             written = {name: np.asarray(values, dtype=object)[~same] for name, values in written.items()}
             persons = _persons_to_write(connection, persons, touched)
-            _delete_pairs_of(connection, keyed[_KEYS])
         _delete_tombstones_of(connection, records)
         _step("cleared")
         _insert_columns(
@@ -472,6 +473,35 @@ def _delete_records(connection: sa.Connection, keys: pd.DataFrame) -> None:
         SourceRecord.source == _SOURCE, SourceRecord.record_id.in_(_IDS)
     )
     execute_each(connection, statement, _by_source(keys))
+
+
+def _replace_pairs_of(
+    connection: sa.Connection, keys: pd.DataFrame, same_content: np.ndarray, vanished: pd.DataFrame
+) -> None:
+    """Clear the stored pairs tonight's pairs replace, for the records decided again (``keys``; which of
+    them kept their content: ``same_content``) and the ``vanished`` ones: every pair of a new, changed or
+    vanished record (its content is not what was compared), and every pair of two records decided again
+    (tonight's frame holds them both). A pair of an unchanged record decided again with a record that
+    was not (a 'review' between two persons, one of them touched tonight) is not compared tonight and
+    stays."""
+    changed = ~np.asarray(same_content, dtype=bool)
+    _delete_pairs_of(connection, pd.concat([keys.loc[changed, _KEYS], vanished.loc[:, _KEYS]]))
+    unchanged = keys.loc[~changed, _KEYS]
+    if unchanged.empty:
+        return
+    statement = sa.select(MatchPair.pair_id, MatchPair.source_r, MatchPair.record_id_r).where(
+        MatchPair.source_l == _SOURCE, MatchPair.record_id_l.in_(_IDS)
+    )
+    rows = execute_each(connection, statement, _by_source(unchanged))
+    if not rows:
+        return
+    pairs = pd.DataFrame(rows, columns=["pair_id", *_KEYS])
+    decided = pairs.merge(unchanged.astype(str), on=_KEYS, how="inner")["pair_id"]
+    execute_each(
+        connection,
+        sa.delete(MatchPair).where(MatchPair.pair_id.in_(_PAIR_IDS)),
+        ({"pair_ids": [int(i) for i in chunk]} for chunk in chunks(sorted(decided.tolist()))),
+    )
 
 
 def _delete_pairs_of(connection: sa.Connection, keys: pd.DataFrame) -> None:

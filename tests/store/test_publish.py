@@ -120,3 +120,50 @@ def test_exports_list_every_record_and_every_quarantined_row(registry, records, 
         "record_id": "penduduk_depok@row9",
         "reason": "record_id: missing",
     }
+
+
+def _pairs(registry) -> set[tuple[str, str, str]]:
+    with registry.connect() as connection:
+        rows = connection.execute(sa.text("SELECT record_id_l, record_id_r, decision FROM match_pairs")).all()
+    return {(min(left, right), max(left, right), decision) for left, right, decision in rows}
+
+
+def test_an_increment_replaces_the_pairs_it_compared_and_keeps_the_others(
+    registry, records_factory, outcome_factory
+):
+    def pair(left, right, decision):
+        return {"source_l": "bpjs_kesehatan", "record_id_l": left, "source_r": "bpjs_kesehatan",
+                "record_id_r": right, "weight": 1.0, "probability": 0.6, "decision": decision}  # fmt: skip
+
+    day1 = records_factory(
+        [
+            {"source": "bpjs_kesehatan", "record_id": record_id, "cluster": cluster, "full_name": name}
+            for record_id, cluster, name in [("a1", 0, "ADI"), ("a2", 0, "ADI"), ("b1", 1, "BUDI"),
+                                             ("c1", 2, "CITRA")]
+        ]
+    )  # fmt: skip
+    pairs1 = pd.DataFrame(
+        [pair("a1", "a2", "match"), pair("a2", "b1", "review"), pair("a1", "c1", "review"),
+         pair("b1", "c1", "review")]
+    )  # fmt: skip
+    publish_run(registry, outcome_factory(day1, pairs=pairs1))
+    person_a = read_links(registry).set_index("record_id")["registry_id"]["a1"]
+
+    # night 2: a2 changed, so person A is decided again; B and C are not
+    night = day1.iloc[:2].copy()
+    night.loc[1, "full_name"] = "ADI SAPUTRA"
+    outcome = outcome_factory(
+        night,
+        run_id="run-2",
+        rows_read={"bpjs_kesehatan": 4},
+        pairs=pd.DataFrame([pair("a1", "a2", "match")]),
+        touched=frozenset({person_a}),
+        vanished=pd.DataFrame(columns=["source", "record_id"]),
+    )
+    publish_run(registry, outcome)
+
+    assert _pairs(registry) == {
+        ("a1", "a2", "match"),  # compared again tonight
+        ("a1", "c1", "review"),  # an unchanged record of A with a person not decided again: kept
+        ("b1", "c1", "review"),  # neither decided again
+    }  # a2 changed: its pair with b1 was of the old content
