@@ -40,6 +40,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from matching.errors import MatchInputError
 from matching.names import name_token_features, name_token_matrix
 from matching.settings import ComparisonSettings
+from matching.text import text_or_empty
 
 __all__ = [
     "Comparison",
@@ -56,8 +57,7 @@ def _text(std: pd.DataFrame, column: str) -> np.ndarray:
         raise MatchInputError(
             f"comparison needs column {column!r}; run standardise_records first", columns=(column,)
         )
-    values = std[column].astype("object")
-    return values.where(values.notna(), "").astype(str).to_numpy(dtype=object)
+    return text_or_empty(std[column])
 
 
 def _cpdist(a: np.ndarray, b: np.ndarray, scorer, **kwargs) -> np.ndarray:
@@ -75,15 +75,6 @@ class Features:
     tf_freq: np.ndarray | None = None
 
 
-def term_frequencies(values: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per value of ``values``: a code (-1 for empty) into the frequencies of the distinct values, counted
-    over ``values`` and ``others`` (the rest of the population, when the frame is only part of it)."""
-    counted = values if others is None or len(others) == 0 else np.concatenate([values, others])
-    codes, uniques = pd.factorize(pd.Series(counted, dtype=object).replace("", None), use_na_sentinel=True)
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
-    return codes[: len(values)].astype(np.int64), counts / max(counts.sum(), 1.0)
-
-
 @dataclass(frozen=True)
 class ValueFrequencies:
     """The frequency of each distinct value of a population (what :func:`term_frequencies` counts),
@@ -95,15 +86,24 @@ class ValueFrequencies:
     @classmethod
     def of(cls, values: np.ndarray) -> ValueFrequencies:
         """Count ``values`` (``""`` and missing values are not counted)."""
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object).replace("", None), use_na_sentinel=True)
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
         counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
-        return cls(pd.Index(uniques, dtype=object), counts / max(counts.sum(), 1.0))
+        counted = np.asarray(uniques, dtype=object) != ""
+        counts = counts[counted]
+        return cls(pd.Index(uniques[counted], dtype=object), counts / max(counts.sum(), 1.0))
 
     def codes(self, values: np.ndarray) -> np.ndarray:
-        """Per value, its code into ``frequency`` (-1: empty, missing or not in the population)."""
-        codes = self.values.get_indexer(np.asarray(values, dtype=object))
-        codes[np.asarray(values, dtype=object) == ""] = -1
-        return codes.astype(np.int64)
+        """Per value, its code into ``frequency`` (-1: empty, missing or not in the population: ``""``
+        is not counted, so it is not among ``values``)."""
+        return self.values.get_indexer(np.asarray(values, dtype=object)).astype(np.int64)
+
+
+def term_frequencies(values: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per value of ``values``: a code (-1 for empty) into the frequencies of the distinct values, counted
+    over ``values`` and ``others`` (the rest of the population, when the frame is only part of it)."""
+    counted = values if others is None or len(others) == 0 else np.concatenate([values, others])
+    table = ValueFrequencies.of(counted)
+    return table.codes(values), table.frequency
 
 
 class Comparison:
@@ -207,19 +207,21 @@ class NameComparison(Comparison):
     max_tokens = 6
     chunk = 200_000
 
-    def _tokens(self, std: pd.DataFrame, key: np.ndarray, cache: dict | None) -> pd.DataFrame:
-        """``name_token_features`` of the key column (shared with blocking through ``cache``)."""
+    def _tokens(self, std: pd.DataFrame, key: np.ndarray | None, cache: dict | None) -> pd.DataFrame:
+        """``name_token_features`` of the key column (``key``: its text, when at hand), shared with
+        blocking through ``cache``."""
         column = self.settings.column or self.default_column
         cache = {} if cache is None else cache
         if column == "name_key" and "__name_tokens__" in cache:
             return cache["__name_tokens__"]
+        key = self._values(std) if key is None else key
         tokens = name_token_features(pd.Series(key, index=std.index))
         if column == "name_key":
             cache["__name_tokens__"] = tokens
         return tokens
 
     def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
-        return self._tokens(std, self._values(std), cache)["sorted"].to_numpy(dtype=object)
+        return self._tokens(std, None, cache)["sorted"].to_numpy(dtype=object)
 
     def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
         key = self._values(std)

@@ -27,6 +27,7 @@ __all__ = [
     "missing_series",
     "on_distinct",
     "replace_many",
+    "text_or_empty",
     "text_objects",
 ]
 
@@ -34,6 +35,16 @@ __all__ = [
 def missing_series(index: pd.Index) -> pd.Series:
     """An object Series of None on ``index``."""
     return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object)
+
+
+def text_or_empty(values: pd.Series) -> np.ndarray:
+    """The values as an object array of strings, missing values as ``""`` (``str()`` of anything not
+    a string); strings are kept as the objects they are."""
+    out = values.to_numpy(dtype=object, copy=True)
+    out[pd.isna(out)] = ""
+    if pd.api.types.infer_dtype(out, skipna=False) != "string":
+        out = out.astype(str).astype(object)
+    return out
 
 
 def on_distinct(

@@ -30,6 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from connectors.errors import RegistryError
+from matching.text import text_or_empty
 from store.frames import execute_each, fetch_frame
 from store.golden import RECORDS_PER_CHUNK, build_persons, build_persons_in_chunks, string_values
 from store.ids import IdChanges, assign_registry_ids, id_changes
@@ -141,19 +142,10 @@ def content_hashes(records: pd.DataFrame) -> np.ndarray:
     hashing ``astype(str)`` columns, in about half the time (it runs over every record of every run).
     """
     raw = pd.DataFrame(
-        {name: _as_text(records[name]) for name in RAW_FIELDS}, index=pd.RangeIndex(len(records))
+        {name: text_or_empty(records[name]) for name in RAW_FIELDS}, index=pd.RangeIndex(len(records))
     )
     values = pd.util.hash_pandas_object(raw, index=False, categorize=False).to_numpy()
     return _hex16(values)
-
-
-def _as_text(column: pd.Series) -> np.ndarray:
-    """The column as an object array of strings, missing values as ``""``."""
-    values = column.to_numpy(dtype=object, copy=True)
-    values[pd.isna(values)] = ""
-    if pd.api.types.infer_dtype(values, skipna=False) != "string":
-        values = values.astype(str).astype(object)
-    return values
 
 
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
