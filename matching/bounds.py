@@ -47,15 +47,26 @@ def review_possible(
     *,
     records: int,
     frequencies: dict[str, ValueFrequencies],
+    name_tokens: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> np.ndarray:
     """For each pair (``fresh_rows[i]`` of ``fresh``, ``held_rows[i]`` of ``held``): whether the
     matcher could weigh it at the review weight or above (see module docstring).
 
     ``fresh``: the standardised fresh records; ``held``: the held records with the columns the registry
     stores; ``records`` and ``frequencies``: the size and the term frequencies
-    (``matching.linkage.population_frequencies``) of the population the pairs are scored within."""
+    (``matching.linkage.population_frequencies``) of the population the pairs are scored within;
+    ``name_tokens``: ``name_token_features`` of the ``name_key`` of ``fresh`` and of ``held``, row for
+    row, when already computed."""
     bounds = weight_bounds(
-        fresh, held, fresh_rows, held_rows, settings, model_state, records=records, frequencies=frequencies
+        fresh,
+        held,
+        fresh_rows,
+        held_rows,
+        settings,
+        model_state,
+        records=records,
+        frequencies=frequencies,
+        name_tokens=name_tokens,
     )
     return bounds >= settings.thresholds.review_weight
 
@@ -70,6 +81,7 @@ def weight_bounds(
     *,
     records: int,
     frequencies: dict[str, ValueFrequencies],
+    name_tokens: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> np.ndarray:
     """An upper bound of each pair's match weight (see :func:`review_possible`)."""
     comparisons = build_comparisons(settings.comparisons)
@@ -77,8 +89,18 @@ def weight_bounds(
     # the records in the pairs, in one small frame per comparison: the fresh ones first, then the held
     fresh_used, fresh_at = np.unique(np.asarray(fresh_rows, dtype=np.int64), return_inverse=True)
     held_used, held_at = np.unique(np.asarray(held_rows, dtype=np.int64), return_inverse=True)
+    keys = {}
+    if name_tokens is not None:
+        fresh_tokens, held_tokens = name_tokens
+        keys["__name_tokens__"] = pd.concat(
+            [fresh_tokens.iloc[fresh_used], held_tokens.iloc[held_used]], ignore_index=True
+        )
     pairs = _Pairs(
-        fresh.iloc[fresh_used], held.iloc[held_used], fresh_at.astype(np.int64), held_at + len(fresh_used)
+        fresh.iloc[fresh_used],
+        held.iloc[held_used],
+        fresh_at.astype(np.int64),
+        held_at + len(fresh_used),
+        keys,
     )
     total = np.full(len(pairs.left), model.prior_weight + _MARGIN, dtype=np.float64)
     for k, (comparison, weights) in enumerate(zip(comparisons, model.level_weights(), strict=True)):
@@ -87,10 +109,13 @@ def weight_bounds(
 
 
 class _Pairs:
-    """The fresh and held records of the pairs, and the pairs as positions into their concatenation."""
+    """The fresh and held records of the pairs, and the pairs as positions into their concatenation;
+    ``keys``: derived keys of that concatenation already computed (``__name_tokens__``)."""
 
-    def __init__(self, fresh: pd.DataFrame, held: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> None:
-        self.fresh, self.held, self.left, self.right = fresh, held, left, right
+    def __init__(
+        self, fresh: pd.DataFrame, held: pd.DataFrame, left: np.ndarray, right: np.ndarray, keys: dict
+    ) -> None:
+        self.fresh, self.held, self.left, self.right, self.keys = fresh, held, left, right, keys
 
     def frame(self, columns: list[str], **held_values: object) -> pd.DataFrame:
         """The fresh records' ``columns`` over the held records' (``held_values`` set on the held)."""
@@ -149,13 +174,13 @@ def _exact_bound(
     """The pair's contribution as the matcher computes it, except that the term-frequency adjustment is
     the larger of the two records' values' (the matcher takes one side's)."""
     left, right = pairs.left, pairs.right
-    features = comparison.prepare(frame, {})
+    features = comparison.prepare(frame, dict(pairs.keys))
     levels = comparison.levels(features, left, right)
     out = weights[levels].astype(np.float64)
     tf = comparison.settings.term_frequency and bool(model.tf_levels[k])
     if not tf or frequencies is None:
         return out
-    codes = frequencies.codes(comparison.tf_values(frame, {}))
+    codes = frequencies.codes(comparison.tf_values(frame, dict(pairs.keys)))
     known = codes >= 0
     # the adjustment falls as the value's frequency rises; a value without a frequency gets none
     frequency = np.where(known, frequencies.frequency[np.maximum(codes, 0)], 1.0)

@@ -351,7 +351,7 @@ def _neighbours(
         frequencies = population_frequencies(
             settings,
             [
-                (fresh, {}),
+                (fresh, {} if tokens is None else {"__name_tokens__": tokens.iloc[n_held:]}),
                 (
                     held.iloc[stable_rows].reset_index(drop=True),
                     {}
@@ -371,6 +371,7 @@ def _neighbours(
             model,
             records=len(fresh) + len(stable_rows),
             frequencies=frequencies,
+            name_tokens=None if tokens is None else (tokens.iloc[n_held:], names_of_held),
         )
         hit[held_rows[possible]] = True
         log.info(
