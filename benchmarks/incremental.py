@@ -32,6 +32,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -112,25 +113,34 @@ def _links(db: str) -> pd.DataFrame:
         engine.dispose()
 
 
-def _content(db: str) -> dict[str, pd.DataFrame]:
+def _content(db: str) -> dict[str, pd.Series]:
+    """Per table of ``CONTENT``: how many times each distinct row occurs (rows as hashes of their text,
+    without the run that wrote them), read in chunks: at 2M persons the tables hold tens of millions
+    of values, too many to hold as objects twice."""
     engine = sa.create_engine(db)
-    frames = {}
+    content = {}
     try:
         with engine.connect() as connection:
             for table in CONTENT:
-                frame = pd.read_sql(sa.text(f'SELECT * FROM "{table}"'), connection, dtype=object)
-                frames[table] = frame.drop(columns=[c for c in ("run_id", "id", "pair_id") if c in frame])
+                hashes = []
+                chunks = pd.read_sql(
+                    sa.text(f'SELECT * FROM "{table}"'), connection, dtype=object, chunksize=200_000
+                )
+                for chunk in chunks:
+                    chunk = chunk.drop(columns=[c for c in ("run_id", "id", "pair_id") if c in chunk])
+                    hashes.append(pd.util.hash_pandas_object(chunk.astype(str), index=False).to_numpy())
+                rows = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+                content[table] = pd.Series(rows).value_counts()
     finally:
         engine.dispose()
-    return frames
+    return content
 
 
-def _changed_rows(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> int:
+def _changed_rows(before: dict[str, pd.Series], after: dict[str, pd.Series]) -> int:
+    """Rows in one registry and not in the other (counting repeated rows), over every table."""
     changed = 0
     for table, old in before.items():
-        new = after[table]
-        merged = old.astype(str).merge(new.astype(str), how="outer", indicator=True)
-        changed += int((merged["_merge"] != "both").sum())
+        changed += int(old.sub(after[table], fill_value=0).abs().sum())
     return changed
 
 
