@@ -6,7 +6,7 @@ with tonight's new and changed records. Most of those neighbours could never pai
 review weight (they share a birth date and a first name, or a kelurahan and a family name, and nothing
 else), and deciding their persons again would cost standardising, matching and publishing them for
 nothing. The registry stores only some standardised columns of its records; with the model of the last
-full run, :func:`review_possible` bounds the weight the matcher would give each (fresh, held) pair:
+full run, :func:`weight_bounds` bounds the weight the matcher would give each (fresh, held) pair:
 
 * a comparison whose columns the held records have gets its exact level and term-frequency adjustment
   (frequencies counted over the population the matcher counts them over);
@@ -29,46 +29,12 @@ from matching.linkage import scaled_model
 from matching.scoring import FellegiSunterModel
 from matching.settings import MatchSettings
 
-__all__ = ["review_possible", "weight_bounds"]
+__all__ = ["weight_bounds"]
 
 #: Added to every bound: the matcher sums float32 contributions, the bound float64 ones.
 _MARGIN = 1e-3
 #: Columns the place comparison reads besides the kelurahan code.
 _PLACE_DETAIL = ("kecamatan_code", "rw_std", "rt_std")
-
-
-def review_possible(
-    fresh: pd.DataFrame,
-    held: pd.DataFrame,
-    fresh_rows: np.ndarray,
-    held_rows: np.ndarray,
-    settings: MatchSettings,
-    model_state: dict[str, object],
-    *,
-    records: int,
-    frequencies: dict[str, ValueFrequencies],
-    name_tokens: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-) -> np.ndarray:
-    """For each pair (``fresh_rows[i]`` of ``fresh``, ``held_rows[i]`` of ``held``): whether the
-    matcher could weigh it at the review weight or above (see module docstring).
-
-    ``fresh``: the standardised fresh records; ``held``: the held records with the columns the registry
-    stores; ``records`` and ``frequencies``: the size and the term frequencies
-    (``matching.linkage.population_frequencies``) of the population the pairs are scored within;
-    ``name_tokens``: ``name_token_features`` of the ``name_key`` of ``fresh`` and of ``held``, row for
-    row, when already computed."""
-    bounds = weight_bounds(
-        fresh,
-        held,
-        fresh_rows,
-        held_rows,
-        settings,
-        model_state,
-        records=records,
-        frequencies=frequencies,
-        name_tokens=name_tokens,
-    )
-    return bounds >= settings.thresholds.review_weight
 
 
 def weight_bounds(
@@ -83,7 +49,14 @@ def weight_bounds(
     frequencies: dict[str, ValueFrequencies],
     name_tokens: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> np.ndarray:
-    """An upper bound of each pair's match weight (see :func:`review_possible`)."""
+    """An upper bound of the weight the matcher would give each pair (``fresh_rows[i]`` of ``fresh``,
+    ``held_rows[i]`` of ``held``; see the module docstring).
+
+    ``fresh``: the standardised fresh records; ``held``: the held records with the columns the registry
+    stores; ``records`` and ``frequencies``: the size and the term frequencies
+    (``matching.linkage.population_frequencies``) of the population the pairs are scored within;
+    ``name_tokens``: ``name_token_features`` of the ``name_key`` of ``fresh`` and of ``held``, row for
+    row, when already computed."""
     comparisons = build_comparisons(settings.comparisons)
     model = scaled_model(model_state, comparisons, settings, records)
     # the records in the pairs, in one small frame per comparison: the fresh ones first, then the held

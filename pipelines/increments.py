@@ -43,7 +43,7 @@ import sqlalchemy as sa
 
 from matching import MatchingError, MatchSettings, ScoredPairs, standardise_records
 from matching.blocking import factorize_key, key_values
-from matching.bounds import review_possible
+from matching.bounds import weight_bounds
 from matching.comparisons import ValueFrequencies
 from matching.linkage import population_frequencies
 from store.frames import fetch_frame
@@ -362,7 +362,7 @@ def _neighbours(
         )
         codes = np.unique(np.concatenate(pair_codes)) if pair_codes else np.zeros(0, dtype=np.int64)
         held_rows, fresh_rows = codes // max(len(fresh), 1), codes % max(len(fresh), 1)
-        possible = review_possible(
+        bounds = weight_bounds(
             fresh,
             held,
             fresh_rows,
@@ -373,6 +373,7 @@ def _neighbours(
             frequencies=frequencies,
             name_tokens=None if tokens is None else (tokens.iloc[n_held:], names_of_held),
         )
+        possible = bounds >= settings.thresholds.review_weight
         hit[held_rows[possible]] = True
         log.info(
             "neighbours: %d pairs of a new or changed record with a held record, %d of them could reach "
