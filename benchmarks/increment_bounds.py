@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from connectors import load_sources_config, read_source  # noqa: E402
 from matching import score_records, standardise_records  # noqa: E402
 from matching.bounds import weight_bounds  # noqa: E402
+from matching.text import text_or_empty as text  # noqa: E402
 from pipelines import stages  # noqa: E402
 from pipelines.increments import held_positions, plan_increment, read_live_records  # noqa: E402
 from store import open_registry  # noqa: E402
@@ -115,10 +116,24 @@ def main() -> None:
         f"pairs of a new or changed record with a held one: {len(weights):,}; at or above the review "
         f"weight: {int((weights >= review).sum()):,}; bound at or above it: {int((bounds >= review).sum()):,}"
     )
+    below = weights > bounds
     print(
-        f"bound below the matcher's weight: {int((weights > bounds).sum())} "
+        f"bound below the matcher's weight: {int(below.sum())} "
         f"(largest weight - bound: {float((weights - bounds).max(initial=-np.inf)):.4f})"
     )
+    if below.any():
+        # the frame standardises a held record again from its raw fields, within the frame (the NIK's
+        # KK-number check looks at the frame's records only): where that differs from the stored columns
+        # the bound was computed from, the matcher compared other values
+        stored = held.iloc[held_rows[below]].reset_index(drop=True)
+        again = frame.iloc[held_at[below]].reset_index(drop=True)
+        differs = {
+            column: int((text(again[column]) != text(stored[column])).sum())
+            for column in ("nik_std", "name_key", "birth_date_std", "sex_std", "phone_std", "kelurahan_code")
+        }
+        print(
+            f"  of these, held records standardised otherwise in the frame than stored, by column: {differs}"
+        )
 
 
 if __name__ == "__main__":

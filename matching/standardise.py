@@ -8,7 +8,8 @@ Partitioned: every standardiser works record by record (per distinct value), exc
 a NIK equal to the KK number of *another* record of the frame (``kk_like``) — so chunks of records are
 standardised independently by an :class:`~matching.executors.Executor` (in this process or on a Dask
 cluster) and that check is completed over the whole frame afterwards. Any chunking gives the frame
-the unpartitioned run gives.
+the unpartitioned run gives. The check is completed the same way against the KK numbers of records
+outside the frame (``kk_numbers``: an incremental run's registry).
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from matching.nik import clean_nik_text, standardise_nik
 from matching.phones import standardise_phone
 from matching.text import arrow_text, from_arrow, on_distinct, replace_many
 
-__all__ = ["STANDARDISED_COLUMNS", "standardise_records", "standardise_sex", "standardise_place"]
+__all__ = [
+    "STANDARDISED_COLUMNS",
+    "kk_number_values",
+    "standardise_records",
+    "standardise_sex",
+    "standardise_place",
+]
 
 log = logging.getLogger(__name__)
 
@@ -136,33 +143,28 @@ def _standardised_columns(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
 _NIK_COLUMNS = ("nik_std", "nik_valid", "nik_issue", "nik_birth_date", "nik_sex", "nik_agrees")
 
 
-def _kk_like_across_chunks(frame: pd.DataFrame, added: pd.DataFrame, today: dt.date) -> pd.DataFrame:
-    """Complete the one frame-wide NIK check after a chunked run: a NIK still valid that equals the KK
-    number of a record in another chunk is decided again by :func:`standardise_nik` itself, on a small
-    frame of those records plus one record holding each such KK number (the check only asks whether
-    the NIK is among the frame's KK numbers)."""
-    kk = frame.get("kk_number")
-    if kk is None:
-        return added
-    kk_digits, _ = clean_nik_text(kk)
-    kk_values = kk_digits.to_numpy(dtype=object)
+def _kk_like_against(
+    frame: pd.DataFrame, added: pd.DataFrame, today: dt.date, kk_values: np.ndarray
+) -> pd.DataFrame:
+    """Decide the NIK check again for every NIK still valid that equals one of ``kk_values`` (cleaned
+    KK numbers of other records): :func:`standardise_nik` itself, on a small frame of those records plus
+    one record holding each such KK number (the check only asks whether the NIK is among the KK numbers
+    it is given)."""
     known = pd.notna(kk_values)
     valid = added["nik_valid"].to_numpy(dtype=bool)
     nik_values = added["nik_std"].to_numpy(dtype=object)
     suspects = np.flatnonzero(valid & pd.Series(nik_values).isin(set(kk_values[known])).to_numpy())
     if len(suspects) == 0:
         return added
-    wanted = set(nik_values[suspects])
-    holders = pd.Series(np.flatnonzero(known))
-    holders = holders[pd.Series(kk_values[known]).isin(wanted).to_numpy()]
-    holders = holders[~pd.Series(kk_values[holders.to_numpy()]).duplicated().to_numpy()].to_numpy()
-    blank = [None] * len(holders)
-    rows = np.concatenate([suspects, holders])
+    wanted = sorted(set(nik_values[suspects]))
+    kk = frame.get("kk_number")
+    own_kk = [None] * len(suspects) if kk is None else list(kk.to_numpy(dtype=object)[suspects])
+    blank = [None] * len(wanted)
     redo = standardise_nik(
         pd.Series([*_column(frame, "nik").to_numpy(dtype=object)[suspects], *blank], dtype=object),
         pd.Series([*added["birth_date_std"].to_numpy(dtype=object)[suspects], *blank], dtype=object),
         pd.Series([*added["sex_std"].to_numpy(dtype=object)[suspects], *blank], dtype=object),
-        pd.Series(kk.to_numpy(dtype=object)[rows], dtype=object),
+        pd.Series([*own_kk, *wanted], dtype=object),
         today=today,
     ).iloc[: len(suspects)]
     added = added.copy()
@@ -171,14 +173,29 @@ def _kk_like_across_chunks(frame: pd.DataFrame, added: pd.DataFrame, today: dt.d
     return added
 
 
+def kk_number_values(kk_numbers: pd.Series) -> np.ndarray:
+    """The distinct cleaned KK numbers of ``kk_numbers`` (raw, as the sources send them): what
+    :func:`standardise_records` takes as ``kk_numbers``."""
+    distinct = pd.Series(pd.unique(kk_numbers.dropna().to_numpy(dtype=object)), dtype=object)
+    cleaned = clean_nik_text(distinct)[0].to_numpy(dtype=object)
+    return np.asarray(pd.unique(cleaned[pd.notna(cleaned)]), dtype=object)
+
+
 def standardise_records(
-    frame: pd.DataFrame, *, today: dt.date | None = None, executor: Executor | None = None
+    frame: pd.DataFrame,
+    *,
+    today: dt.date | None = None,
+    executor: Executor | None = None,
+    kk_numbers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return a copy of ``frame`` (same index and order, original columns kept) with the
     :data:`STANDARDISED_COLUMNS` added (replacing any earlier standardised columns).
 
     ``executor``: where chunks of records are standardised (default: this process); the result is the
-    same with any executor."""
+    same with any executor. ``kk_numbers``: cleaned KK numbers of records outside the frame
+    (:func:`kk_number_values`) that the NIK's KK-number check counts too: an incremental run standardises
+    only the records it decides again, and a NIK equal to a KK number of the registry's other records
+    must be judged as a run over all of them judges it."""
     today = today or dt.date.today()
     executor = executor or LocalExecutor()
     out = frame.drop(columns=[c for c in STANDARDISED_COLUMNS if c in frame]).copy()
@@ -188,7 +205,11 @@ def standardise_records(
     else:
         chunks = [frame.iloc[start:stop] for start, stop in bounds]
         added = pd.concat(executor.map(_standardised_columns, chunks, today))
-        added = _kk_like_across_chunks(frame, added, today)
+        kk = frame.get("kk_number")
+        if kk is not None:
+            added = _kk_like_against(frame, added, today, clean_nik_text(kk)[0].to_numpy(dtype=object))
+    if kk_numbers is not None and len(kk_numbers):
+        added = _kk_like_against(frame, added, today, np.asarray(kk_numbers, dtype=object))
     log.info(
         "standardised %d records: %d valid NIKs, %d birth dates, %d phones, %d kelurahan codes",
         len(frame),

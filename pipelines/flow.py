@@ -125,10 +125,13 @@ def diff(
 
 @task(**_options)
 def standardise(
-    records: pd.DataFrame, executor: ExecutorName = "local", dask_address: str | None = None
+    records: pd.DataFrame,
+    executor: ExecutorName = "local",
+    dask_address: str | None = None,
+    kk_numbers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     with open_executor(executor, dask_address) as run_on:
-        return standardise_records(records, executor=run_on)
+        return standardise_records(records, executor=run_on, kk_numbers=kk_numbers)
 
 
 @task(**_options)
@@ -320,7 +323,8 @@ def sync(
                 )
                 # the new and changed records were standardised to find their neighbours already
                 combined, hashes = increment.to_standardise, increment.content_hashes
-            records = tasks["standardise"](quote(combined), executor, dask_address)
+            kk_numbers = increment.kk_numbers if increment is not None else None
+            records = tasks["standardise"](quote(combined), executor, dask_address, quote(kk_numbers))
             if increment is not None:
                 records = increment.standardised(records)
         # every record that goes on is in ``records`` now: the sources' frames go before matching and

@@ -46,6 +46,7 @@ from matching.blocking import factorize_key, key_values
 from matching.bounds import weight_bounds
 from matching.comparisons import ValueFrequencies
 from matching.linkage import population_frequencies
+from matching.standardise import kk_number_values
 from store.frames import fetch_frame
 from store.models import RAW_FIELDS, SourceRecord
 from store.publish import content_hashes
@@ -94,6 +95,9 @@ class Increment:
     #: Term frequencies over the fresh and the unchanged live records (the frame and ``population``),
     #: counted to bound the neighbours' pairs (``matching.score_records(frequencies=…)``).
     frequencies: dict[str, ValueFrequencies] | None = None
+    #: The cleaned KK numbers of the fresh and the unchanged live records: what the records standardised
+    #: tonight are checked against (``matching.standardise_records(kk_numbers=…)``).
+    kk_numbers: np.ndarray | None = None
 
     def standardised(self, rest: pd.DataFrame) -> pd.DataFrame:
         """The standardised ``records``, from ``rest`` (``standardise_records`` of the rows not fresh, in
@@ -137,13 +141,15 @@ class Increment:
 
 
 def read_live_records(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
-    """The registry's live records of ``sources``: keys, registry id, content hash and the stored
-    standardised columns the blocking keys derive from."""
+    """The registry's live records of ``sources``: keys, registry id, content hash, KK number (the NIK
+    check of the records standardised again looks at every record's) and the stored standardised columns
+    the blocking keys derive from."""
     columns = [
         SourceRecord.source,
         SourceRecord.record_id,
         SourceRecord.registry_id,
         SourceRecord.content_hash,
+        SourceRecord.kk_number,
     ]
     columns += [getattr(SourceRecord, name) for name in _BLOCKING_COLUMNS]
     statement = sa.select(*columns).where(SourceRecord.deleted_at.is_(None))
@@ -203,9 +209,15 @@ def plan_increment(
     names_of_held: pd.DataFrame | None = None
     standardised: pd.DataFrame | None = None
     frequencies: dict[str, ValueFrequencies] | None = None
+    kk_numbers: np.ndarray | None = None
     if fresh.any():
-        standardised = standardise_records(_take(parts, np.flatnonzero(fresh)))
+        fresh_records = _take(parts, np.flatnonzero(fresh))
         stable = _held_mask(len(held), position[found & ~fresh])
+        # the KK numbers of tonight's population: the NIK check sees them all, as in a full run
+        kk_numbers = kk_number_values(
+            pd.concat([held.loc[stable, "kk_number"], _column_or_none(fresh_records, "kk_number")])
+        )
+        standardised = standardise_records(fresh_records, kk_numbers=kk_numbers)
         neighbours, names_of_held, frequencies = _neighbours(held, stable, standardised, settings, model)
         touched |= neighbours
         if background:
@@ -241,6 +253,7 @@ def plan_increment(
         content_hashes=current_hashes[chosen],
         standardised_fresh=standardised,
         frequencies=frequencies,
+        kk_numbers=kk_numbers,
         previous_ids=np.where(is_new[chosen], None, registry_ids[chosen]).astype(object),
         fresh=fresh[chosen],
         touched=frozenset(touched),
@@ -248,6 +261,10 @@ def plan_increment(
         must_link=must_link,
         counts=counts,
     )
+
+
+def _column_or_none(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column] if column in frame else pd.Series([], dtype=object)
 
 
 def _take(

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -53,3 +55,31 @@ def test_sex_and_place_codes():
 def test_frame_without_optional_columns():
     std = standardise_records(pd.DataFrame({"full_name": ["Budi"], "nik": [np.nan]}))
     assert std.loc[0, "name_key"] == "BUDI" and std.loc[0, "kelurahan_code"] is None
+
+
+def test_a_part_checked_against_the_other_records_kk_numbers_is_standardised_as_in_the_whole():
+    from matching.standardise import kk_number_values
+
+    # record 0's NIK is the KK number of record 3 (another household, another birth date): kk_like when
+    # record 3 is in the frame, or when its KK number is given as one of the other records'
+    frame = pd.DataFrame(
+        {
+            "nik": ["3276011708050003", "3276015502900004", None, "3276010101850001", "3276011708050003"],
+            "kk_number": [None, None, None, "32.7601.1708.050003", None],
+            "full_name": ["ANDI", "SITI", "BUDI", "RINA", "ANDI"],
+            "birth_date": ["1985-01-01", "1990-02-15", None, "1985-01-01", "2005-08-17"],
+            "sex": ["L", "P", "L", "P", "L"],
+        }
+    )
+    today = dt.date(2026, 11, 27)
+    whole = standardise_records(frame, today=today)
+    part, rest = frame.iloc[[0, 1, 4]].reset_index(drop=True), frame.iloc[[2, 3]]
+    assert whole["nik_issue"].iloc[0] == "kk_like" and whole["nik_valid"].iloc[4]
+
+    alone = standardise_records(part, today=today)
+    checked = standardise_records(part, today=today, kk_numbers=kk_number_values(rest["kk_number"]))
+
+    assert alone["nik_valid"].iloc[0]  # the part alone cannot see record 3's KK number
+    expected = whole.iloc[[0, 1, 4]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(checked, expected)
+    assert list(kk_number_values(rest["kk_number"])) == ["3276011708050003"]
