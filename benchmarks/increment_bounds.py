@@ -31,7 +31,12 @@ from matching import score_records, standardise_records  # noqa: E402
 from matching.bounds import weight_bounds  # noqa: E402
 from matching.text import text_or_empty as text  # noqa: E402
 from pipelines import stages  # noqa: E402
-from pipelines.increments import held_positions, plan_increment, read_live_records  # noqa: E402
+from pipelines.increments import (  # noqa: E402
+    held_positions,
+    plan_increment,
+    read_live_records,
+    unsettled_niks,
+)
 from store import open_registry  # noqa: E402
 from store.publish import content_hashes  # noqa: E402
 
@@ -110,6 +115,7 @@ def main() -> None:
         model,
         records=len(increment.standardised_fresh) + int(stable.sum()),
         frequencies=plans["bounded"].frequencies,
+        unsettled=unsettled_niks(held),
     )
     review = settings.thresholds.review_weight
     print(

@@ -14,6 +14,8 @@ full run, :func:`weight_bounds` bounds the weight the matcher would give each (f
   consistent and inconsistent weighs more;
 * ``place``: RT, RW and kecamatan are not stored, so the same kelurahan counts as the best place level
   and a different (or missing) kelurahan as the best of null, same kecamatan and else;
+* a NIK the registry stores as refused although the record has one (``unsettled``): whether it is
+  refused depends on the KK numbers of the whole population, which change, so it counts at its best;
 * any other comparison whose column is missing counts at its best level with the largest adjustment.
 
 A pair whose bound is below the review weight is a non-match whatever the missing columns hold.
@@ -48,6 +50,7 @@ def weight_bounds(
     records: int,
     frequencies: dict[str, ValueFrequencies],
     name_tokens: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    unsettled: np.ndarray | None = None,
 ) -> np.ndarray:
     """An upper bound of the weight the matcher would give each pair (``fresh_rows[i]`` of ``fresh``,
     ``held_rows[i]`` of ``held``; see the module docstring).
@@ -56,7 +59,9 @@ def weight_bounds(
     stores; ``records`` and ``frequencies``: the size and the term frequencies
     (``matching.linkage.population_frequencies``) of the population the pairs are scored within;
     ``name_tokens``: ``name_token_features`` of the ``name_key`` of ``fresh`` and of ``held``, row for
-    row, when already computed."""
+    row, when already computed. ``unsettled``: a mask of ``held``, the records whose stored NIK may not
+    be what standardising them tonight gives (a NIK refused because it equals a KK number of the
+    population then, which may have left it since): their NIK comparison counts at its best."""
     comparisons = build_comparisons(settings.comparisons)
     model = scaled_model(model_state, comparisons, settings, records)
     # the records in the pairs, in one small frame per comparison: the fresh ones first, then the held
@@ -76,8 +81,14 @@ def weight_bounds(
         keys,
     )
     total = np.full(len(pairs.left), model.prior_weight + _MARGIN, dtype=np.float64)
+    unsettled_pairs = None if unsettled is None else np.asarray(unsettled, dtype=bool)[held_used][held_at]
     for k, (comparison, weights) in enumerate(zip(comparisons, model.level_weights(), strict=True)):
-        total += _contribution_bound(comparison, k, model, weights, pairs, frequencies.get(comparison.name))
+        bound = _contribution_bound(comparison, k, model, weights, pairs, frequencies.get(comparison.name))
+        if unsettled_pairs is not None and comparison.settings.kind == "nik":
+            tf = comparison.settings.term_frequency and bool(model.tf_levels[k])
+            best = weights.max() + (model.tf_max_adjustment if tf else 0.0)
+            bound = np.where(unsettled_pairs, np.maximum(bound, best), bound)
+        total += bound
     return total
 
 

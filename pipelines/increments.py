@@ -51,7 +51,14 @@ from store.frames import fetch_frame
 from store.models import RAW_FIELDS, SourceRecord
 from store.publish import content_hashes
 
-__all__ = ["Increment", "held_positions", "keep_previous_decisions", "plan_increment", "read_live_records"]
+__all__ = [
+    "Increment",
+    "held_positions",
+    "keep_previous_decisions",
+    "plan_increment",
+    "read_live_records",
+    "unsettled_niks",
+]
 
 log = logging.getLogger(__name__)
 
@@ -141,15 +148,16 @@ class Increment:
 
 
 def read_live_records(engine: sa.Engine, sources: list[str]) -> pd.DataFrame:
-    """The registry's live records of ``sources``: keys, registry id, content hash, KK number (the NIK
-    check of the records standardised again looks at every record's) and the stored standardised columns
-    the blocking keys derive from."""
+    """The registry's live records of ``sources``: keys, registry id, content hash, KK number and NIK as
+    sent (the NIK check of the records standardised again looks at every record's KK number; a NIK it
+    refused may be accepted tonight) and the stored standardised columns the blocking keys derive from."""
     columns = [
         SourceRecord.source,
         SourceRecord.record_id,
         SourceRecord.registry_id,
         SourceRecord.content_hash,
         SourceRecord.kk_number,
+        SourceRecord.nik,
     ]
     columns += [getattr(SourceRecord, name) for name in _BLOCKING_COLUMNS]
     statement = sa.select(*columns).where(SourceRecord.deleted_at.is_(None))
@@ -389,6 +397,7 @@ def _neighbours(
             records=len(fresh) + len(stable_rows),
             frequencies=frequencies,
             name_tokens=None if tokens is None else (tokens.iloc[n_held:], names_of_held),
+            unsettled=unsettled_niks(held),
         )
         possible = bounds >= settings.thresholds.review_weight
         hit[held_rows[possible]] = True
@@ -399,6 +408,15 @@ def _neighbours(
             int(possible.sum()),
         )
     return set(held.loc[hit & stable, "registry_id"]), names_of_held, frequencies
+
+
+def unsettled_niks(held: pd.DataFrame) -> np.ndarray | None:
+    """A mask of ``held`` (``read_live_records``): the records the registry holds with a NIK it refused.
+    Whether a NIK is refused can depend on the other records (one equal to another record's KK number),
+    so tonight's standardisation may accept it (``matching.bounds``: ``unsettled``)."""
+    if "nik" not in held:
+        return None
+    return (held["nik"].notna() & held["nik_std"].isna()).to_numpy()
 
 
 def _pairs_in_fresh_blocks(

@@ -82,3 +82,27 @@ def test_a_comparison_whose_column_is_not_stored_counts_at_its_best(whole, fast_
 
     assert np.all(without_phone >= with_phone) and np.any(without_phone > with_phone)
     assert np.all(without_phone >= weights)
+
+
+def test_a_nik_stored_as_refused_that_may_be_accepted_tonight_counts_at_its_best(whole, fast_settings):
+    std, scored, state = whole
+    fresh, held, fresh_rows, held_rows, weights = _cross_pairs(std, scored, 5)
+    # the registry refused these NIKs (e.g. equal to a KK number of a record since gone); tonight they pass
+    refused = held[_STORED_COLUMNS].assign(nik_std=None)
+    frequencies = population_frequencies(fast_settings, [(std, {})])
+
+    def bounds(unsettled):
+        return weight_bounds(
+            fresh,
+            refused,
+            fresh_rows,
+            held_rows,
+            fast_settings,
+            state,
+            records=len(std),
+            frequencies=frequencies,
+            unsettled=unsettled,
+        )
+
+    assert np.any(bounds(None) < weights)  # taken as refused, the agreeing NIKs weigh nothing
+    assert np.all(bounds(np.ones(len(held), dtype=bool)) >= weights)
