@@ -79,27 +79,30 @@ def weight_bounds(
         fresh_at.astype(np.int64),
         held_at + len(fresh_used),
         keys,
+        None if unsettled is None else np.asarray(unsettled, dtype=bool)[held_used][held_at],
     )
     total = np.full(len(pairs.left), model.prior_weight + _MARGIN, dtype=np.float64)
-    unsettled_pairs = None if unsettled is None else np.asarray(unsettled, dtype=bool)[held_used][held_at]
     for k, (comparison, weights) in enumerate(zip(comparisons, model.level_weights(), strict=True)):
-        bound = _contribution_bound(comparison, k, model, weights, pairs, frequencies.get(comparison.name))
-        if unsettled_pairs is not None and comparison.settings.kind == "nik":
-            tf = comparison.settings.term_frequency and bool(model.tf_levels[k])
-            best = weights.max() + (model.tf_max_adjustment if tf else 0.0)
-            bound = np.where(unsettled_pairs, np.maximum(bound, best), bound)
-        total += bound
+        total += _contribution_bound(comparison, k, model, weights, pairs, frequencies.get(comparison.name))
     return total
 
 
 class _Pairs:
     """The fresh and held records of the pairs, and the pairs as positions into their concatenation;
-    ``keys``: derived keys of that concatenation already computed (``__name_tokens__``)."""
+    ``keys``: derived keys of that concatenation already computed (``__name_tokens__``);
+    ``unsettled_nik``: per pair, whether the held record's stored NIK may not be tonight's."""
 
     def __init__(
-        self, fresh: pd.DataFrame, held: pd.DataFrame, left: np.ndarray, right: np.ndarray, keys: dict
+        self,
+        fresh: pd.DataFrame,
+        held: pd.DataFrame,
+        left: np.ndarray,
+        right: np.ndarray,
+        keys: dict,
+        unsettled_nik: np.ndarray | None,
     ) -> None:
         self.fresh, self.held, self.left, self.right, self.keys = fresh, held, left, right, keys
+        self.unsettled_nik = unsettled_nik
 
     def frame(self, columns: list[str], **held_values: object) -> pd.DataFrame:
         """The fresh records' ``columns`` over the held records' (``held_values`` set on the held)."""
@@ -135,15 +138,20 @@ def _contribution_bound(
     column = comparison.settings.column or comparison.default_column
     if not column or column not in pairs.held or column not in pairs.fresh:
         return anything
-    if kind == "nik" and "nik_agrees" not in pairs.held:
+    if kind != "nik":
+        return _exact_bound(comparison, k, model, weights, pairs.frame([column]), pairs, frequencies)
+    if "nik_agrees" in pairs.held:
+        bound = _exact_bound(comparison, k, model, weights, pairs.frame([column]), pairs, frequencies)
+    else:
         # the registry does not store whether a NIK agrees with its own record: the better of both
         columns = [column, "nik_agrees"] if "nik_agrees" in pairs.fresh else [column]
         agreeing, disagreeing = (pairs.frame(columns, nik_agrees=agrees) for agrees in (True, False))
-        return np.maximum(
+        bound = np.maximum(
             _exact_bound(comparison, k, model, weights, agreeing, pairs, frequencies),
             _exact_bound(comparison, k, model, weights, disagreeing, pairs, frequencies),
         )
-    return _exact_bound(comparison, k, model, weights, pairs.frame([column]), pairs, frequencies)
+    # a NIK stored as refused may be accepted tonight (it depends on the other records' KK numbers)
+    return bound if pairs.unsettled_nik is None else np.where(pairs.unsettled_nik, anything, bound)
 
 
 def _exact_bound(
