@@ -140,8 +140,10 @@ def _contribution_bound(
         return anything
     if kind != "nik":
         return _exact_bound(comparison, k, model, weights, pairs.frame([column]), pairs, frequencies)
-    if "nik_agrees" in pairs.held:
-        bound = _exact_bound(comparison, k, model, weights, pairs.frame([column]), pairs, frequencies)
+    if "nik_agrees" in pairs.held and "nik_agrees" in pairs.fresh:
+        bound = _exact_bound(
+            comparison, k, model, weights, pairs.frame([column, "nik_agrees"]), pairs, frequencies
+        )
     else:
         # the registry does not store whether a NIK agrees with its own record: the better of both
         columns = [column, "nik_agrees"] if "nik_agrees" in pairs.fresh else [column]
