@@ -11,7 +11,8 @@ Modules: ``suites`` (the three suites, built in code), ``derived`` (helper colum
 checks GX cannot express), ``frames`` (the Arrow-backed text columns handed to GX), ``runner`` (the GX
 context, run and Data Docs), ``docs_views`` (Data Docs page views keeping compiled templates),
 ``quarantine`` (GX result -> outcomes and quarantine rows), ``validation`` (``validate_source``),
-``outcomes`` (result types), ``errors``.
+``worker`` (``validate_source`` in a second process that imports GX meanwhile), ``outcomes`` (result
+types), ``errors``.
 """
 
 from expectations.errors import (

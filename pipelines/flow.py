@@ -32,6 +32,7 @@ from prefect.utilities.annotations import quote
 
 from connectors import DropConfig, SourceBatch, SourceConfig, SourceUnavailableError, load_sources_config
 from connectors import read_source as read_source_records
+from expectations.worker import ValidationWorker
 from matching import (
     LinkageResult,
     MatchSettings,
@@ -85,9 +86,12 @@ def ingest(source: SourceConfig) -> SourceBatch:
 
 @task(task_run_name="validate-{batch.source}", **_options)
 def validate(
-    batch: SourceBatch, docs_dir: Path | None = None, known: pd.DataFrame | None = None
+    batch: SourceBatch,
+    docs_dir: Path | None = None,
+    known: pd.DataFrame | None = None,
+    worker: ValidationWorker | None = None,
 ) -> stages.ValidatedSource:
-    return stages.validate_batch(batch, data_docs_dir=docs_dir, known=known)
+    return stages.validate_batch(batch, data_docs_dir=docs_dir, known=known, worker=worker)
 
 
 @task(name="read-registry", **_options)
@@ -276,12 +280,15 @@ def sync(
         engine.dispose()
         raise
     failed = False
+    worker: ValidationWorker | None = None
     try:
-        with clock.stage("ingest", total=len(plan.refresh)) as advance:
-            batches = [advance(tasks["ingest"](source)) for source in plan.refresh]
         # incremental: only the persons that new, changed and vanished records touch are decided again
         # (a steward decision since the last run can touch any person: then every person is)
         incremental = not full and count_persons(engine) > 0 and not decisions_since_last_run(engine)
+        # an increment validates its new and changed rows in a process that imports GX meanwhile
+        worker = ValidationWorker() if incremental else None
+        with clock.stage("ingest", total=len(plan.refresh)) as advance:
+            batches = [advance(tasks["ingest"](source)) for source in plan.refresh]
         # every source's live records: a carried-over source (``only``) is unchanged by definition
         known = tasks["read-registry"](quote(engine), list(drop.names)) if incremental else None
         # an increment is scored with the model the last full run trained on every record, when the
@@ -297,10 +304,14 @@ def sync(
             report_folder = Path(report_dir) / "dry-run" if dry_run else Path(report_dir)
             validated = [
                 advance(
-                    tasks["validate"](batch, data_docs_dir(report_folder, run_id, batch.source), quote(known))
+                    tasks["validate"](
+                        batch, data_docs_dir(report_folder, run_id, batch.source), quote(known), quote(worker)
+                    )
                 )
                 for batch in batches
             ]
+        if worker is not None:
+            worker.close()
         with clock.stage("hold"):
             snapshot = tasks["hold"](engine, plan.held)
         sources = stages.in_drop_order(drop, [*validated, *snapshot.held])
@@ -397,6 +408,8 @@ def sync(
         logger.error("run %s failed: nothing was published, the registry is as it was", run_id)
         raise
     finally:
+        if worker is not None:
+            worker.close()
         try:
             release_lock(engine, run_id)
         except sa.exc.SQLAlchemyError as error:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from connectors import REJECTED_COLUMNS, DropConfig, SourceBatch, SourceConfig
 from expectations import validate_source
+from expectations.worker import ValidationWorker
 from matching import LinkageResult, MatchSettings, load_settings
 from matching.settings import training_hash
 from pipelines.errors import SyncParametersError
@@ -178,7 +179,10 @@ class ValidatedSource:
 
 
 def validate_batch(
-    batch: SourceBatch, data_docs_dir: Path | None = None, known: pd.DataFrame | None = None
+    batch: SourceBatch,
+    data_docs_dir: Path | None = None,
+    known: pd.DataFrame | None = None,
+    worker: ValidationWorker | None = None,
 ) -> ValidatedSource:
     """Run the source's GX suite; rows failing a critical expectation join the parse-rejected rows.
 
@@ -186,6 +190,7 @@ def validate_batch(
     A row the registry holds with the same content passed this suite when it was first read and cannot
     fail it now, so only the other rows are validated: new and changed rows, and every row of a record
     id that the batch repeats (uniqueness is checked among them). The unchanged rows go on as they are.
+    ``worker``: validate there the rows it takes (``ValidationWorker.fits``), the others here.
     """
     hashes = content_hashes(batch.records)
     unchanged = np.zeros(len(batch.records), dtype=bool)
@@ -196,7 +201,7 @@ def validate_batch(
         held_hashes = known["content_hash"].to_numpy(dtype=object)[np.maximum(positions, 0)]
         unchanged = (positions >= 0) & (held_hashes == hashes) & ~ids.duplicated(keep=False).to_numpy()
     if not unchanged.any():
-        checked = _validated(batch, batch.records, hashes, data_docs_dir)
+        checked = _validated(batch, batch.records, hashes, data_docs_dir, worker=worker)
         if positions is None:
             return checked
         # ``passed`` keeps the batch's index
@@ -204,7 +209,9 @@ def validate_batch(
             checked, held_positions=positions[batch.records.index.get_indexer(checked.records.index)]
         )
     skipped = int(unchanged.sum())
-    checked = _validated(batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, skipped)
+    checked = _validated(
+        batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, skipped, worker=worker
+    )
     # the unchanged rows and the rows that passed (``passed`` keeps the batch's index), in the batch's order
     kept = unchanged | batch.records.index.isin(checked.records.index)
     if kept.all() and _positional(batch.records.index):
@@ -224,12 +231,17 @@ def _validated(
     hashes: np.ndarray,
     data_docs_dir: Path | None,
     skipped: int = 0,
+    worker: ValidationWorker | None = None,
 ) -> ValidatedSource:
     """Validate ``records`` (the batch's rows less the ``skipped`` unchanged ones; their ``hashes``)."""
     if len(records) == 0 and skipped:
         passed, quarantined, outcomes = records, batch.rejected.iloc[0:0], []
     else:
-        result = validate_source(records, source=batch.source, data_docs_dir=data_docs_dir)
+        result = (
+            worker.validate(records, batch.source, data_docs_dir)
+            if worker is not None and worker.fits(records)
+            else validate_source(records, source=batch.source, data_docs_dir=data_docs_dir)
+        )
         passed, quarantined, outcomes = result.passed, result.quarantined, result.outcomes
     kept = hashes[records.index.get_indexer(passed.index)]  # ``passed`` keeps ``records``' index
     quarantine = pd.concat(

@@ -1,0 +1,113 @@
+"""``ValidationWorker``: the same validation as ``validate_source``, run in a second process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from expectations import FrameContractError, UnknownSourceError, ValidationRunError, validate_source
+from expectations.worker import MAX_WORKER_ROWS, ValidationWorker
+from tests.expectations.test_validation import KESEHATAN_INDEX, KESEHATAN_ROWS
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[ValidationWorker]:
+    with ValidationWorker() as started:
+        yield started
+
+
+def test_same_result_as_validating_here(worker: ValidationWorker, make_frame, tmp_path: Path) -> None:
+    frame = make_frame("bpjs_kesehatan", KESEHATAN_ROWS, index=KESEHATAN_INDEX)
+    here = validate_source(frame, "bpjs_kesehatan")
+    there = worker.validate(frame, "bpjs_kesehatan", tmp_path / "docs")
+
+    assert len(there.quarantined) == 6  # the frame has rows to quarantine
+    pd.testing.assert_frame_equal(there.passed, here.passed)
+    pd.testing.assert_frame_equal(there.quarantined, here.quarantined)
+    assert there.outcomes == here.outcomes
+    assert there.source == "bpjs_kesehatan"
+    assert there.gx_result["statistics"] == here.gx_result["statistics"]
+    # the passed rows are the caller's own row objects, taken from its frame
+    assert there.passed["full_name"].iloc[0] is frame.loc[there.passed.index[0], "full_name"]
+    # Data Docs were built by the worker where they were asked for
+    assert there.data_docs_index == tmp_path / "docs" / "index.html"
+    assert there.data_docs_index.is_file()
+
+
+def test_the_workers_log_lines_are_logged_here(
+    worker: ValidationWorker, make_frame, caplog: pytest.LogCaptureFixture
+) -> None:
+    frame = make_frame("penduduk_depok", [{}, {"record_id": None}])
+    with caplog.at_level(logging.INFO, logger="expectations"):
+        worker.validate(frame, "penduduk_depok")
+    lines = [(record.name, record.getMessage()) for record in caplog.records]
+    assert (
+        "expectations.validation",
+        "source penduduk_depok: 2 rows, 1 passed, 1 quarantined, 32 of 33 expectations met",
+    ) in lines
+
+
+def test_errors_raised_there_are_raised_here(worker: ValidationWorker, make_frame) -> None:
+    frame = make_frame("bpjs_kesehatan", [{}])
+    with pytest.raises(UnknownSourceError):
+        worker.validate(frame, "bpjs_kesehatan_2")
+    with pytest.raises(FrameContractError, match="missing columns nik") as raised:
+        worker.validate(frame.drop(columns=["nik"]), "bpjs_kesehatan")
+    assert raised.value.source == "bpjs_kesehatan"
+    assert raised.value.columns == ("nik",)
+    # and the worker goes on validating
+    assert len(worker.validate(frame, "bpjs_kesehatan").passed) == 1
+
+
+def test_a_worker_that_died_is_a_clear_error(make_frame) -> None:
+    with ValidationWorker() as dead:
+        dead._process.kill()
+        dead._process.wait()
+        with pytest.raises(
+            ValidationRunError, match=r"source bpjs_kesehatan: the validation worker process ended"
+        ):
+            dead.validate(make_frame("bpjs_kesehatan", [{}]), "bpjs_kesehatan")
+
+
+def test_only_small_frames_are_sent() -> None:
+    assert ValidationWorker.fits(pd.DataFrame(index=range(MAX_WORKER_ROWS)))
+    assert not ValidationWorker.fits(pd.DataFrame(index=range(MAX_WORKER_ROWS + 1)))
+
+
+def test_a_script_without_a_main_guard_is_not_run_again(tmp_path: Path) -> None:
+    """multiprocessing's spawn would run the calling script again in the worker; a fresh interpreter
+    does not."""
+    script = tmp_path / "nightly.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            from expectations.worker import ValidationWorker
+            from tests.expectations.conftest import build_frame
+
+            print("script ran")
+            with ValidationWorker() as worker:
+                result = worker.validate(build_frame("bpjs_kesehatan", [{}, {}]), "bpjs_kesehatan")
+            print("passed", len(result.passed))
+            """
+        )
+    )
+    root = Path(__file__).resolve().parents[2]
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.splitlines() == ["script ran", "passed 2"]
