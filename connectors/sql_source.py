@@ -12,7 +12,8 @@ or a query that fails, is a ``SourceSchemaError``. Messages are one line and sho
 password hidden, never the password.
 
 Values become text as ``pandas.read_sql`` would have typed them: text as it is, whole numbers without a
-decimal point. The rows are fetched once through SQLAlchemy; the common columns (all text, or all
+decimal point. The rows are fetched once (as the driver's tuples where SQLAlchemy would not change
+their values); the common columns (all text, or all
 integers) are turned into text column-wise with Arrow, reusing the driver's string objects, and any
 other column (floats, dates, mixed types) goes through pandas' own conversion of fetched rows, so that
 its text is what ``read_sql`` would have given. ``read_sql_source(source, fast=False)`` reads through
@@ -119,7 +120,7 @@ def _fetch(
             statement = sa.text(source.query or "").bindparams(**(source.params or {}))
         if fast:
             result = connection.execute(statement)
-            keys, rows = list(result.keys()), result.fetchall()
+            keys, rows = list(result.keys()), _rows(result)
         else:
             frame = pd.read_sql(statement, connection)
             keys = list(frame.columns)
@@ -145,6 +146,18 @@ def _fetch(
     if fast:  # a query naming a column twice: as read_sql would have it
         frame = _pandas_frame(rows, keys)
     return frame.loc[:, wanted]
+
+
+def _rows(result: sa.CursorResult[Any]) -> list[Any]:
+    """Every row of ``result``: the driver's own tuples when SQLAlchemy would hand its values on
+    unchanged (no column with a result processor, e.g. SQLite's DATE turning text into dates), else
+    SQLAlchemy's rows. Building a ``Row`` per fetched row is most of the time of the fetch: 181k rows
+    0.97 s as rows, 0.56 s as tuples. The processors are read where SQLAlchemy 2 keeps them; where they
+    cannot be read, the rows are SQLAlchemy's."""
+    processors = getattr(getattr(result, "_metadata", None), "_processors", None)
+    if isinstance(processors, list) and len(processors) == len(result.keys()) and not any(processors):
+        return result.cursor.fetchall()
+    return result.fetchall()
 
 
 def _table_statement(connection: sa.Connection, source: SourceConfig, wanted: list[str]) -> sa.Select:

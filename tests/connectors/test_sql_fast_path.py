@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors import SourceConfig, SourceSchemaError, load_sources_config
-from connectors.sql_source import read_sql_source
+from connectors.sql_source import _rows, read_sql_source
 
 pytestmark = pytest.mark.unit
 
@@ -196,3 +196,19 @@ def test_bound_parameters_of_other_types(typed_db, value):
     assert_same_as_read_sql(
         _source(url, ["id", "text", "ints"], table=None, query=query, params={"value": value})
     )
+
+
+def test_the_drivers_tuples_are_taken_where_sqlalchemy_would_not_change_a_value(typed_db):
+    engine = sa.create_engine(f"sqlite:///{typed_db}")
+    try:
+        with engine.connect() as connection:
+            plain = connection.execute(sa.text("SELECT id, text, reals FROM penduduk ORDER BY id"))
+            assert [type(row) for row in _rows(plain)] == [tuple] * 6
+            # a DATE column comes back from SQLAlchemy as dates (a result processor): its rows are kept
+            table = sa.Table("penduduk", sa.MetaData(), autoload_with=connection)
+            typed = connection.execute(sa.select(table.c.id, table.c.dates).order_by(table.c.id))
+            rows = _rows(typed)
+            assert {type(row) for row in rows} == {sa.Row}
+            assert dt.date(2024, 1, 2) in [row.dates for row in rows]
+    finally:
+        engine.dispose()
