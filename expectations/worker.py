@@ -21,6 +21,8 @@ descriptor), as the rest of the deployment.
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -59,6 +61,8 @@ class ValidationWorker:
             [sys.executable, "-c", f"from expectations.worker import serve; serve({theirs.fileno()})"],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
+            # it imports what this process can import, from wherever this process runs
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)},
         )
         theirs.close()
         self._connection = Connection(ours.detach())
@@ -177,7 +181,7 @@ def _validate(
     try:
         result = validate_source(frame, source, data_docs_dir)
     except Exception as error:  # sent back and raised in the calling process
-        return _Found(collect.records, error=error)
+        return _Found(collect.records, error=_sendable(error, source))
     finally:
         root.removeHandler(collect)
     return _Found(
@@ -189,3 +193,13 @@ def _validate(
         gx_result=result.gx_result,
         data_docs_index=result.data_docs_index,
     )
+
+
+def _sendable(error: Exception, source: str) -> Exception:
+    """``error``, or a ``ValidationRunError`` saying what it was when it cannot be pickled (an exception
+    class of GX's whose arguments do not round-trip)."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return ValidationRunError(f"source {source}: {type(error).__name__}: {error}", source=source)
+    return error

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from expectations import FrameContractError, UnknownSourceError, ValidationRunError, validate_source
-from expectations.worker import MAX_WORKER_ROWS, ValidationWorker
+from expectations.worker import MAX_WORKER_ROWS, ValidationWorker, _sendable
 from tests.expectations.test_validation import KESEHATAN_INDEX, KESEHATAN_ROWS
 
 
@@ -111,3 +111,18 @@ def test_a_script_without_a_main_guard_is_not_run_again(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.splitlines() == ["script ran", "passed 2"]
+
+
+class _Unpicklable(Exception):
+    def __init__(self, message: str, detail: object) -> None:  # pickle calls it with ``message`` alone
+        super().__init__(message)
+        self.detail = detail
+
+
+def test_an_error_that_cannot_travel_comes_back_as_what_it_was() -> None:
+    kept = FrameContractError("source bpjs_kesehatan: missing columns nik", source="bpjs_kesehatan")
+    assert _sendable(kept, "bpjs_kesehatan") is kept
+    replaced = _sendable(_Unpicklable("metric failed", object()), "bpjs_kesehatan")
+    assert isinstance(replaced, ValidationRunError)
+    assert str(replaced) == "source bpjs_kesehatan: _Unpicklable: metric failed"
+    assert replaced.source == "bpjs_kesehatan"
