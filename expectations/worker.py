@@ -41,8 +41,6 @@ from expectations.outcomes import SourceValidation
 
 __all__ = ["MAX_WORKER_ROWS", "ValidationWorker"]
 
-log = logging.getLogger(__name__)
-
 #: Frames of at most this many rows are sent to the worker (``ValidationWorker.fits``): pickling them
 #: both ways costs well under the import the worker saves; larger ones are validated where they are.
 MAX_WORKER_ROWS = 200_000
