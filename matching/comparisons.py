@@ -40,7 +40,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from matching.errors import MatchInputError
 from matching.names import name_token_features, name_token_matrix
 from matching.settings import ComparisonSettings
-from matching.text import text_or_empty
+from matching.text import positions_in, text_or_empty
 
 __all__ = [
     "Comparison",
@@ -95,7 +95,7 @@ class ValueFrequencies:
     def codes(self, values: np.ndarray) -> np.ndarray:
         """Per value, its code into ``frequency`` (-1: empty, missing or not in the population: ``""``
         is not counted, so it is not among ``values``)."""
-        return self.values.get_indexer(np.asarray(values, dtype=object)).astype(np.int64)
+        return positions_in(values, self.values)
 
 
 def term_frequencies(values: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,8 @@
 
 * :func:`on_distinct` runs a vectorised function once per distinct value and maps the result back —
   names, addresses and place names repeat a lot, so this is the cheapest speed-up there is.
+* :func:`positions_in` looks text values up among distinct ones with Arrow's hash kernel (2 to 5 times
+  faster than ``pd.Index.get_indexer`` over object arrays of str).
 * :func:`replace_many` / :func:`extract` run regular expressions through Arrow compute kernels
   (RE2, C++), several times faster than pandas' object-dtype ``.str`` methods, which call Python's
   ``re`` once per value. RE2 has no look-arounds or back-references; patterns here avoid them.
@@ -26,6 +28,7 @@ __all__ = [
     "kept_objects",
     "missing_series",
     "on_distinct",
+    "positions_in",
     "replace_many",
     "text_or_empty",
     "text_objects",
@@ -70,6 +73,39 @@ def on_distinct(
     if isinstance(result, pd.DataFrame):
         return pd.DataFrame({column: spread(result[column]) for column in result.columns}, index=values.index)
     return spread(result)
+
+
+def positions_in(values: np.ndarray | pd.Series, table: np.ndarray | pd.Index) -> np.ndarray:
+    """For each of ``values``, its position in ``table`` (distinct values, none missing), -1 where it is
+    not there or missing: ``pd.Index(table).get_indexer(values)``, as int64.
+
+    Where both are text (``str`` and missing values only), Arrow hashes their UTF-8 bytes (equal bytes,
+    equal strings). ``benchmarks/lookups.py``: 4M values among 100k distinct take 0.26 s instead of
+    1.41 s, and 1.8M among 1.8M take 0.75 s instead of 1.38 s. Anything else (numbers, bytes, a string
+    Arrow cannot encode) is looked up by pandas.
+    """
+    values = np.asarray(values, dtype=object)
+    table = np.asarray(table, dtype=object)
+    if len(values) == 0 or len(table) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    try:
+        looked_up = pa.array(values, from_pandas=True)
+        among = pa.array(table, from_pandas=True)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        looked_up = among = None
+    arrays = (looked_up, among)
+    if (
+        looked_up is None
+        or any(isinstance(array, pa.ChunkedArray) for array in arrays)  # past 2 GB of text
+        or looked_up.type not in (pa.string(), pa.null())
+        or among.type != pa.string()
+        or among.null_count
+    ):
+        return pd.Index(table, dtype=object).get_indexer(values).astype(np.int64)
+    if looked_up.type == pa.null():
+        return np.full(len(values), -1, dtype=np.int64)
+    found = pc.index_in(looked_up, value_set=among)
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
 
 
 def arrow_text(values: pd.Series) -> pa.Array:

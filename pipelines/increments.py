@@ -47,6 +47,7 @@ from matching.bounds import weight_bounds
 from matching.comparisons import ValueFrequencies
 from matching.linkage import population_frequencies
 from matching.standardise import kk_number_values
+from matching.text import positions_in
 from store.frames import fetch_frame
 from store.models import RAW_FIELDS, SourceRecord
 from store.publish import content_hashes
@@ -301,9 +302,7 @@ def held_positions(held: pd.DataFrame, source: str, record_ids: pd.Series | np.n
     rows = np.flatnonzero(held["source"].to_numpy(dtype=object) == source)
     if len(rows) == 0:
         return np.full(len(record_ids), -1, dtype=np.int64)
-    found = pd.Index(held["record_id"].to_numpy(dtype=object)[rows]).get_indexer(
-        np.asarray(record_ids, dtype=object)
-    )
+    found = positions_in(np.asarray(record_ids, dtype=object), held["record_id"].to_numpy(dtype=object)[rows])
     return np.where(found >= 0, rows[np.maximum(found, 0)], -1).astype(np.int64)
 
 
@@ -439,10 +438,8 @@ def _codes_of_fresh_values(values: np.ndarray, n_held: int) -> tuple[np.ndarray,
     """Codes of the fresh rows' values (after the ``n_held`` held rows; -1: missing) and, for each held
     row, the code of its value among them (-1: missing or no fresh record has it)."""
     fresh_codes, uniques = factorize_key(values[n_held:])
-    held_codes = pd.Index(uniques, dtype=object).get_indexer(values[:n_held]) if len(uniques) else None
-    if held_codes is None:
-        held_codes = np.full(n_held, -1, dtype=np.int64)
-    return fresh_codes.astype(np.int64), held_codes.astype(np.int64)
+    held_codes = positions_in(values[:n_held], uniques)
+    return fresh_codes.astype(np.int64), held_codes
 
 
 def _fresh_blocks(per_key: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
