@@ -1,4 +1,4 @@
-"""Looking text up among distinct values: ``pd.Index.get_indexer`` against ``matching.text.positions_in``.
+"""Looking text up among distinct values, and counting them: pandas against Arrow's hash kernel.
 
     .venv/bin/python benchmarks/lookups.py
 
@@ -6,14 +6,17 @@ An increment looks up text keys over the whole registry:
 - every record id of the drop among the registry's ids of its source (``held_positions``);
 - every live record's block key among the keys of the new and changed records
   (``_codes_of_fresh_values``);
-- every value among a population's distinct values (``ValueFrequencies.codes``).
+- every value among a population's distinct values (``ValueFrequencies.codes``);
+
+and counts the population's values (``ValueFrequencies.of``, term frequencies).
 
 This script times both ways on the shapes of the 2M-person registry:
 - 1.8M record ids among 1.8M;
-- 4M keys (10 % missing) among 100k distinct.
+- 4M keys (10 % missing) among 100k distinct;
+- counting the 4M keys (1.5M distinct).
 
 The values are fresh ``str`` objects, as read from a file or a database. Each timing is the best of three
-runs, and the script checks that both ways give the same positions.
+runs, and the script checks that both ways give the same positions and frequencies.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from matching.comparisons import ValueFrequencies  # noqa: E402
 from matching.text import positions_in  # noqa: E402
 
 
@@ -58,13 +62,28 @@ def main() -> None:
         "1.8M record ids among 1.8M": (drop_ids, ids),
         "4M keys among 100k distinct": (keys, fresh_keys),
     }
-    print(f"{'lookup':<30} {'pandas s':>9} {'positions_in s':>15} {'ratio':>6}")
+    print(f"{'lookup':<30} {'pandas s':>9} {'Arrow s':>15} {'ratio':>6}")
     for name, (values, table) in shapes.items():
         pandas_seconds, expected = _best(lambda: pd.Index(table, dtype=object).get_indexer(values))  # noqa: B023
         ours_seconds, found = _best(lambda: positions_in(values, table))  # noqa: B023
         if not np.array_equal(found, expected):
             sys.exit(f"{name}: positions_in differs from pandas")
         print(f"{name:<30} {pandas_seconds:9.2f} {ours_seconds:15.2f} {pandas_seconds / ours_seconds:6.1f}")
+    # counting a population's values for term frequencies (``ValueFrequencies.of``)
+    pandas_seconds, expected = _best(lambda: _counted_by_pandas(keys))
+    ours_seconds, table = _best(lambda: ValueFrequencies.of(keys))
+    if dict(zip(table.values, table.frequency, strict=True)) != expected:
+        sys.exit("ValueFrequencies.of differs from pandas")
+    name = "counting 4M keys"
+    print(f"{name:<30} {pandas_seconds:9.2f} {ours_seconds:15.2f} {pandas_seconds / ours_seconds:6.1f}")
+
+
+def _counted_by_pandas(values: np.ndarray) -> dict[str, float]:
+    """What ``ValueFrequencies.of`` counted before Arrow: factorize, count, drop ``""``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
+    kept = np.asarray(uniques, dtype=object) != ""
+    return dict(zip(uniques[kept], counts[kept] / max(counts[kept].sum(), 1.0), strict=True))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -85,17 +87,41 @@ class ValueFrequencies:
 
     @classmethod
     def of(cls, values: np.ndarray) -> ValueFrequencies:
-        """Count ``values`` (``""`` and missing values are not counted)."""
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-        counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.float64)
-        counted = np.asarray(uniques, dtype=object) != ""
-        counts = counts[counted]
-        return cls(pd.Index(uniques[counted], dtype=object), counts / max(counts.sum(), 1.0))
+        """Count ``values`` (``""`` and missing values are not counted). Text is counted by Arrow's hash
+        kernel, anything else by pandas; the distinct values' order differs between the two, and nothing
+        depends on it (a code only points into ``frequency``, and the counts are whole numbers, so their
+        sum is exact in any order)."""
+        values = np.asarray(values, dtype=object)
+        counted = _text_counts(values)
+        if counted is None:
+            codes, found = pd.factorize(values, use_na_sentinel=True)
+            counts = np.bincount(codes[codes >= 0], minlength=len(found)).astype(np.float64)
+            uniques = np.asarray(found, dtype=object)
+        else:
+            uniques, counts = counted
+        kept = uniques != ""
+        counts = counts[kept]
+        return cls(pd.Index(uniques[kept], dtype=object), counts / max(counts.sum(), 1.0))
 
     def codes(self, values: np.ndarray) -> np.ndarray:
         """Per value, its code into ``frequency`` (-1: empty, missing or not in the population: ``""``
         is not counted, so it is not among ``values``)."""
         return positions_in(values, self.values)
+
+
+def _text_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct non-missing values of ``values`` and how often each occurs, when they are text
+    (``str`` and missing values only); ``None`` otherwise."""
+    try:
+        text = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return None
+    if isinstance(text, pa.ChunkedArray) or text.type not in (pa.string(), pa.null()):
+        return None
+    found = pc.value_counts(text.drop_null())
+    uniques = np.asarray(found.field("values").to_numpy(zero_copy_only=False), dtype=object)
+    counts = np.asarray(found.field("counts"), dtype=np.float64)
+    return uniques, counts
 
 
 def term_frequencies(values: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from matching.comparisons import build_comparisons, comparison_matrix
+from matching.comparisons import ValueFrequencies, build_comparisons, comparison_matrix
 from matching.errors import MatchInputError
 from matching.settings import ComparisonSettings
 
@@ -197,3 +199,40 @@ def test_term_frequencies_are_value_shares():
     features = comparison.prepare(pd.DataFrame({"phone_std": ["a", "a", "a", "b", None]}))
     freq = features.tf_freq[features.tf_code[:4]]
     assert np.allclose(freq, [0.75, 0.75, 0.75, 0.25]) and features.tf_code[4] == -1
+
+
+def _frequency_of_each_value(table: ValueFrequencies) -> dict:
+    return dict(zip(table.values.tolist(), table.frequency.tolist(), strict=True))
+
+
+def _counted_by_pandas(values: list) -> dict:
+    present = pd.Series(values, dtype=object)
+    present = present[present.notna() & (present != "")]
+    counts = present.value_counts()
+    return {value: count / max(counts.sum(), 1) for value, count in counts.items()}
+
+
+_TEXT = st.sampled_from(["", "A", "a", "Ä", "漢字", " A", "3276"])
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(values=st.lists(st.one_of(_TEXT, st.none(), st.just(float("nan"))), max_size=40))
+def test_text_values_are_counted_as_pandas_counts_them(values: list) -> None:
+    table = ValueFrequencies.of(np.asarray(values, dtype=object))
+    assert _frequency_of_each_value(table) == _counted_by_pandas(values)
+    # every value finds its own frequency; empty and missing ones find none
+    codes = table.codes(np.asarray(values, dtype=object))
+    for value, code in zip(values, codes, strict=True):
+        counted = isinstance(value, str) and value != ""
+        assert (code >= 0) == counted
+        if counted:
+            assert table.frequency[code] == _counted_by_pandas(values)[value]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1, 2, 2, None], [b"A", "A", "A"], ["\ud800", "A", "A"], [None, None], []],
+)
+def test_values_that_are_not_text_are_counted_by_pandas(values: list) -> None:
+    table = ValueFrequencies.of(np.asarray(values, dtype=object))
+    assert _frequency_of_each_value(table) == _counted_by_pandas(values)
