@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -42,7 +41,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from matching.errors import MatchInputError
 from matching.names import name_token_features, name_token_matrix
 from matching.settings import ComparisonSettings
-from matching.text import positions_in, text_or_empty
+from matching.text import positions_in, text_array, text_or_empty
 
 __all__ = [
     "Comparison",
@@ -112,11 +111,8 @@ class ValueFrequencies:
 def _text_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The distinct non-missing values of ``values`` and how often each occurs, when they are text
     (``str`` and missing values only); ``None`` otherwise."""
-    try:
-        text = pa.array(values, from_pandas=True)
-    except (pa.ArrowException, OverflowError, TypeError, ValueError):
-        return None
-    if isinstance(text, pa.ChunkedArray) or text.type not in (pa.string(), pa.null()):
+    text = text_array(values)
+    if text is None:
         return None
     found = pc.value_counts(text.drop_null())
     uniques = np.asarray(found.field("values").to_numpy(zero_copy_only=False), dtype=object)

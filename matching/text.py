@@ -30,6 +30,7 @@ __all__ = [
     "on_distinct",
     "positions_in",
     "replace_many",
+    "text_array",
     "text_or_empty",
     "text_objects",
 ]
@@ -88,24 +89,27 @@ def positions_in(values: np.ndarray | pd.Series, table: np.ndarray | pd.Index) -
     table = np.asarray(table, dtype=object)
     if len(values) == 0 or len(table) == 0:
         return np.full(len(values), -1, dtype=np.int64)
-    try:
-        looked_up = pa.array(values, from_pandas=True)
-        among = pa.array(table, from_pandas=True)
-    except (pa.ArrowException, OverflowError, TypeError, ValueError):
-        looked_up = among = None
-    arrays = (looked_up, among)
-    if (
-        looked_up is None
-        or any(isinstance(array, pa.ChunkedArray) for array in arrays)  # past 2 GB of text
-        or looked_up.type not in (pa.string(), pa.null())
-        or among.type != pa.string()
-        or among.null_count
-    ):
+    looked_up = text_array(values)
+    among = text_array(table) if looked_up is not None else None
+    if looked_up is None or among is None or among.type != pa.string() or among.null_count:
         return pd.Index(table, dtype=object).get_indexer(values).astype(np.int64)
     if looked_up.type == pa.null():
         return np.full(len(values), -1, dtype=np.int64)
     found = pc.index_in(looked_up, value_set=among)
     return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+
+def text_array(values: np.ndarray) -> pa.Array | None:
+    """``values`` as one Arrow string array (missing values null; all missing: a null array) when they
+    are text, ``str`` and missing values only; ``None`` for anything else (numbers, bytes, a string
+    UTF-8 cannot encode, or past 2 GB of text)."""
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return None
+    if isinstance(array, pa.ChunkedArray) or array.type not in (pa.string(), pa.null()):
+        return None
+    return array
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
