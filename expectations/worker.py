@@ -7,7 +7,9 @@ idle. The worker is a fresh interpreter (``python -c``: nothing of this process,
 included, is copied into it, and no script of the caller's is run again there) that imports GX as soon
 as it starts, on that other core, while this process reads. ``validate`` then sends it the rows over a
 socket pair (pickled, as ``multiprocessing.connection`` frames them) and waits for what
-``validate_source`` found there.
+``validate_source`` found there. ``submit`` sends them without waiting (a thread of this process sends
+and receives; the frames are validated one after another, in the order sent), so that this process goes
+on reading the next source while GX validates the last one; ``PendingValidation.result`` waits.
 
 Same results as ``validate_source`` here: the same function runs on the same rows. The rows that passed
 are not sent back: the worker names them by position and they are taken from the frame here (same
@@ -26,6 +28,7 @@ import pickle
 import socket
 import subprocess
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from os import PathLike
@@ -39,7 +42,7 @@ import pandas as pd
 from expectations.errors import ValidationRunError
 from expectations.outcomes import SourceValidation
 
-__all__ = ["MAX_WORKER_ROWS", "ValidationWorker"]
+__all__ = ["MAX_WORKER_ROWS", "PendingValidation", "ValidationWorker"]
 
 #: Frames of at most this many rows are sent to the worker (``ValidationWorker.fits``): pickling them
 #: both ways costs well under the import the worker saves; larger ones are validated where they are.
@@ -64,6 +67,9 @@ class ValidationWorker:
         )
         theirs.close()
         self._connection = Connection(ours.detach())
+        # sends the frames and waits for the answers, so that ``submit`` returns at once
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation-worker")
+        self._pending: list[Future[_Found]] = []
 
     @staticmethod
     def fits(frame: pd.DataFrame) -> bool:
@@ -74,34 +80,40 @@ class ValidationWorker:
         self, frame: pd.DataFrame, source: str, data_docs_dir: str | PathLike[str] | None = None
     ) -> SourceValidation:
         """``validate_source(frame, source, data_docs_dir)``, run in the worker."""
+        return self.submit(frame, source, data_docs_dir).result()
+
+    def submit(
+        self, frame: pd.DataFrame, source: str, data_docs_dir: str | PathLike[str] | None = None
+    ) -> PendingValidation:
+        """Send ``frame`` to be validated as ``validate`` does, without waiting for the result."""
         level = logging.getLogger(_OUR_LOGGER).getEffectiveLevel()
         docs = None if data_docs_dir is None else str(data_docs_dir)
+        exchange = self._sender.submit(self._exchange, (frame, source, docs, level))
+        self._pending.append(exchange)
+        return PendingValidation(frame, source, exchange)
+
+    def _exchange(self, request: tuple[pd.DataFrame, str, str | None, int]) -> _Found:
+        """In the sending thread: send one request and receive its answer (one at a time: answers come
+        back in the order of the requests)."""
+        source = request[1]
         try:
-            self._connection.send((frame, source, docs, level))
-            found: _Found = self._connection.recv()
+            self._connection.send(request)
+            return self._connection.recv()
         except (EOFError, OSError) as error:
             code = self._process.poll()
             raise ValidationRunError(
                 f"source {source}: the validation worker process ended (exit code {code})", source=source
             ) from error
-        for record in found.log_records:
-            logger = logging.getLogger(record.name)
-            if logger.isEnabledFor(record.levelno):
-                logger.handle(record)
-        if found.error is not None:
-            raise found.error
-        return SourceValidation(
-            source=found.source,
-            passed=frame.iloc[found.passed],
-            quarantined=found.quarantined,
-            outcomes=found.outcomes,
-            gx_result=found.gx_result,
-            data_docs_index=found.data_docs_index,
-        )
 
     def close(self) -> None:
         """Stop the worker: closing the connection ends it (not waited for: the interpreter's exit
-        takes it most of a second; ``subprocess`` reaps it later)."""
+        takes it most of a second; ``subprocess`` reaps it later). A frame still being validated is
+        not waited for either: the worker is killed, which ends the sending thread's wait."""
+        if any(not exchange.done() for exchange in self._pending):
+            self._process.kill()
+            self._sender.shutdown(wait=True)
+        self._sender.shutdown(wait=False)
+        self._pending.clear()
         self._connection.close()
 
     def __enter__(self) -> ValidationWorker:
@@ -114,6 +126,33 @@ class ValidationWorker:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class PendingValidation:
+    """A frame sent to the worker (``ValidationWorker.submit``); ``result`` waits for its validation."""
+
+    def __init__(self, frame: pd.DataFrame, source: str, exchange: Future[_Found]) -> None:
+        self.frame, self.source = frame, source
+        self._exchange = exchange
+
+    def result(self) -> SourceValidation:
+        """What ``validate_source`` found in the worker, with its log lines logged here (in the calling
+        thread, so that they belong to the caller's task run) and its error raised here."""
+        found = self._exchange.result()
+        for record in found.log_records:
+            logger = logging.getLogger(record.name)
+            if logger.isEnabledFor(record.levelno):
+                logger.handle(record)
+        if found.error is not None:
+            raise found.error
+        return SourceValidation(
+            source=found.source,
+            passed=self.frame.iloc[found.passed],
+            quarantined=found.quarantined,
+            outcomes=found.outcomes,
+            gx_result=found.gx_result,
+            data_docs_index=found.data_docs_index,
+        )
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ _DEFAULTS = RegistrySettings.model_fields
 _OUR_LOGGERS = ("connectors", "expectations", "matching", "pipelines", "reporting", "store")
 _options: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 #: Tasks timed out with the stage they run in (set in ``_configured``), not with a timeout of their own.
-_SHARED_TIMEOUT = frozenset({"diff", "read-registry"})
+_SHARED_TIMEOUT = frozenset({"diff", "read-registry", "send-to-validation"})
 
 
 def retry_transient(_task: Task[..., Any], _task_run: TaskRun, state: State[Any]) -> bool:
@@ -86,12 +86,20 @@ def ingest(source: SourceConfig) -> SourceBatch:
 
 @task(task_run_name="validate-{batch.source}", **_options)
 def validate(
-    batch: SourceBatch,
+    batch: SourceBatch | stages.ValidationStarted,
     docs_dir: Path | None = None,
     known: pd.DataFrame | None = None,
-    worker: ValidationWorker | None = None,
 ) -> stages.ValidatedSource:
-    return stages.validate_batch(batch, data_docs_dir=docs_dir, known=known, worker=worker)
+    if isinstance(batch, stages.ValidationStarted):
+        return stages.finish_validation(batch)
+    return stages.validate_batch(batch, data_docs_dir=docs_dir, known=known)
+
+
+@task(task_run_name="send-to-validation-{batch.source}", **_options)
+def send_to_validation(
+    batch: SourceBatch, docs_dir: Path | None, known: pd.DataFrame | None, worker: ValidationWorker
+) -> stages.ValidationStarted:
+    return stages.start_validation(batch, data_docs_dir=docs_dir, known=known, worker=worker)
 
 
 @task(name="read-registry", **_options)
@@ -215,6 +223,7 @@ def _configured(options: RegistrySettings) -> dict[str, Task[..., Any]]:
             retry_delay_seconds=exponential_backoff(options.retry_delay)(options.source_retries),
         ),
         "validate": validate,
+        "send-to-validation": send_to_validation.with_options(timeout_seconds=options.timeout("validate")),
         "read-registry": read_registry_records.with_options(timeout_seconds=options.timeout("validate")),
         "hold": hold,
         "diff": diff.with_options(timeout_seconds=options.timeout("standardise")),
@@ -287,10 +296,21 @@ def sync(
         incremental = not full and count_persons(engine) > 0 and not decisions_since_last_run(engine)
         # an increment validates its new and changed rows in a process that imports GX meanwhile
         worker = ValidationWorker() if incremental else None
-        with clock.stage("ingest", total=len(plan.refresh)) as advance:
-            batches = [advance(tasks["ingest"](source)) for source in plan.refresh]
         # every source's live records: a carried-over source (``only``) is unchanged by definition
         known = tasks["read-registry"](quote(engine), list(drop.names)) if incremental else None
+        # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it;
+        # an incremental run validates the rows that are new or changed since the registry had them
+        report_folder = Path(report_dir) / "dry-run" if dry_run else Path(report_dir)
+        with clock.stage("ingest", total=len(plan.refresh)) as advance:
+            batches: list[SourceBatch | stages.ValidationStarted] = []
+            for source in plan.refresh:
+                batch = advance(tasks["ingest"](source))
+                if worker is not None:
+                    # its rows to validate go to the worker now: GX validates them there while this
+                    # process reads the next source
+                    docs = data_docs_dir(report_folder, run_id, batch.source)
+                    batch = tasks["send-to-validation"](batch, docs, quote(known), quote(worker))
+                batches.append(batch)
         # an increment is scored with the model the last full run trained on every record, when the
         # match settings it was trained with are tonight's (else it trains on a padded frame)
         model = (
@@ -299,14 +319,9 @@ def sync(
             else None
         )
         with clock.stage("validate", total=len(batches)) as advance:
-            # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it;
-            # an incremental run validates the rows that are new or changed since the registry had them
-            report_folder = Path(report_dir) / "dry-run" if dry_run else Path(report_dir)
             validated = [
                 advance(
-                    tasks["validate"](
-                        batch, data_docs_dir(report_folder, run_id, batch.source), quote(known), quote(worker)
-                    )
+                    tasks["validate"](batch, data_docs_dir(report_folder, run_id, batch.source), quote(known))
                 )
                 for batch in batches
             ]

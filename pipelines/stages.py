@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from connectors import REJECTED_COLUMNS, DropConfig, SourceBatch, SourceConfig
 from expectations import validate_source
-from expectations.worker import ValidationWorker
+from expectations.worker import PendingValidation, ValidationWorker
 from matching import LinkageResult, MatchSettings, load_settings
 from matching.settings import training_hash
 from pipelines.errors import SyncParametersError
@@ -33,12 +33,14 @@ __all__ = [
     "RegistrySnapshot",
     "SourcePlan",
     "ValidatedSource",
+    "ValidationStarted",
     "assemble_outcome",
     "combine_hashes",
     "combine_links",
     "combine_records",
     "coverage_overlap",
     "empty_linkage",
+    "finish_validation",
     "in_drop_order",
     "match_seconds",
     "match_settings",
@@ -47,6 +49,7 @@ __all__ = [
     "read_registry",
     "registry_overlap",
     "report_inputs",
+    "start_validation",
     "validate_batch",
 ]
 
@@ -192,6 +195,38 @@ def validate_batch(
     id that the batch repeats (uniqueness is checked among them). The unchanged rows go on as they are.
     ``worker``: validate there the rows it takes (``ValidationWorker.fits``), the others here.
     """
+    return finish_validation(start_validation(batch, data_docs_dir, known, worker))
+
+
+@dataclass(frozen=True)
+class ValidationStarted:
+    """A batch whose rows to validate are chosen (``start_validation``), and sent to the worker when
+    one takes them; ``finish_validation`` validates the rest here and puts the batch together."""
+
+    batch: SourceBatch
+    data_docs_dir: Path | None
+    #: ``store.publish.content_hashes`` of the batch's records, row by row.
+    hashes: np.ndarray
+    #: The batch's rows the registry holds with the same content (not validated again).
+    unchanged: np.ndarray
+    #: ``held_positions`` of the batch's records (``None``: not an incremental run).
+    positions: np.ndarray | None
+    #: The rows sent to the worker, when it took them.
+    pending: PendingValidation | None = None
+
+    @property
+    def source(self) -> str:
+        return self.batch.source
+
+
+def start_validation(
+    batch: SourceBatch,
+    data_docs_dir: Path | None = None,
+    known: pd.DataFrame | None = None,
+    worker: ValidationWorker | None = None,
+) -> ValidationStarted:
+    """The first half of ``validate_batch``: hash the batch, find its unchanged rows, and send the others
+    to ``worker`` when it takes them; GX validates them there while this process goes on."""
     hashes = content_hashes(batch.records)
     unchanged = np.zeros(len(batch.records), dtype=bool)
     positions = None
@@ -200,8 +235,20 @@ def validate_batch(
         positions = held_positions(known, batch.source, ids)
         held_hashes = known["content_hash"].to_numpy(dtype=object)[np.maximum(positions, 0)]
         unchanged = (positions >= 0) & (held_hashes == hashes) & ~ids.duplicated(keep=False).to_numpy()
+    started = ValidationStarted(batch, data_docs_dir, hashes, unchanged, positions)
+    checked = _to_validate(started)
+    # (every row unchanged: nothing to validate, see ``_validated``)
+    if worker is not None and (len(checked) or not unchanged.any()) and worker.fits(checked):
+        return replace(started, pending=worker.submit(checked, batch.source, data_docs_dir))
+    return started
+
+
+def finish_validation(started: ValidationStarted) -> ValidatedSource:
+    """The second half of ``validate_batch``: the worker's result (or validate here), then the batch's
+    passed rows, quarantine and expectation outcomes."""
+    batch, hashes, unchanged, positions = started.batch, started.hashes, started.unchanged, started.positions
     if not unchanged.any():
-        checked = _validated(batch, batch.records, hashes, data_docs_dir, worker=worker)
+        checked = _validated(batch, batch.records, hashes, started.data_docs_dir, pending=started.pending)
         if positions is None:
             return checked
         # ``passed`` keeps the batch's index
@@ -210,7 +257,12 @@ def validate_batch(
         )
     skipped = int(unchanged.sum())
     checked = _validated(
-        batch, batch.records[~unchanged], hashes[~unchanged], data_docs_dir, skipped, worker=worker
+        batch,
+        _to_validate(started),
+        hashes[~unchanged],
+        started.data_docs_dir,
+        skipped,
+        pending=started.pending,
     )
     # the unchanged rows and the rows that passed (``passed`` keeps the batch's index), in the batch's order
     kept = unchanged | batch.records.index.isin(checked.records.index)
@@ -225,21 +277,28 @@ def validate_batch(
     )
 
 
+def _to_validate(started: ValidationStarted) -> pd.DataFrame:
+    """The batch's rows that are validated: all of them, or those not unchanged."""
+    records = started.batch.records
+    return records[~started.unchanged] if started.unchanged.any() else records
+
+
 def _validated(
     batch: SourceBatch,
     records: pd.DataFrame,
     hashes: np.ndarray,
     data_docs_dir: Path | None,
     skipped: int = 0,
-    worker: ValidationWorker | None = None,
+    pending: PendingValidation | None = None,
 ) -> ValidatedSource:
-    """Validate ``records`` (the batch's rows less the ``skipped`` unchanged ones; their ``hashes``)."""
+    """Validate ``records`` (the batch's rows less the ``skipped`` unchanged ones; their ``hashes``),
+    or take the worker's validation of them (``pending``)."""
     if len(records) == 0 and skipped:
         passed, quarantined, outcomes = records, batch.rejected.iloc[0:0], []
     else:
         result = (
-            worker.validate(records, batch.source, data_docs_dir)
-            if worker is not None and worker.fits(records)
+            pending.result()
+            if pending is not None
             else validate_source(records, source=batch.source, data_docs_dir=data_docs_dir)
         )
         passed, quarantined, outcomes = result.passed, result.quarantined, result.outcomes

@@ -67,6 +67,38 @@ def test_errors_raised_there_are_raised_here(worker: ValidationWorker, make_fram
     assert len(worker.validate(frame, "bpjs_kesehatan").passed) == 1
 
 
+def test_frames_submitted_without_waiting_come_back_in_order(
+    worker: ValidationWorker, make_frame, caplog: pytest.LogCaptureFixture
+) -> None:
+    big = make_frame("bpjs_kesehatan", KESEHATAN_ROWS * 300)
+    small = make_frame("penduduk_depok", [{}, {"record_id": None}])
+    with caplog.at_level(logging.INFO, logger="expectations"):
+        pending = [worker.submit(big, "bpjs_kesehatan"), worker.submit(small, "penduduk_depok")]
+        results = [item.result() for item in reversed(pending)]  # asked for in either order
+    assert [len(result.passed) for result in results] == [
+        1,
+        len(validate_source(big, "bpjs_kesehatan").passed),
+    ]
+    assert [result.source for result in results] == ["penduduk_depok", "bpjs_kesehatan"]
+    # each result's log lines are logged when it is asked for, in the calling thread
+    sources = [
+        record.getMessage().split(":")[0]
+        for record in caplog.records
+        if record.name == "expectations.validation"
+    ]
+    assert sources == ["source penduduk_depok", "source bpjs_kesehatan"]
+
+
+def test_closing_with_a_frame_in_flight_does_not_wait_for_it(make_frame) -> None:
+    worker = ValidationWorker()
+    pending = worker.submit(make_frame("bpjs_kesehatan", KESEHATAN_ROWS * 300), "bpjs_kesehatan")
+    worker.close()
+    assert worker._process.wait(timeout=30) != 0  # killed, not left validating
+    with pytest.raises(ValidationRunError, match="the validation worker process ended"):
+        pending.result()
+    worker.close()  # twice is fine
+
+
 def test_a_worker_that_died_is_a_clear_error(make_frame) -> None:
     with ValidationWorker() as dead:
         dead._process.kill()

@@ -137,6 +137,30 @@ def test_an_incremental_validation_checks_only_new_changed_and_repeated_rows(dro
     assert list(same.held_positions) == list(range(len(same.records)))
 
 
+def test_a_validation_started_in_the_worker_finishes_as_one_run_here(drop_config):
+    from expectations.worker import ValidationWorker
+    from store.publish import content_hashes
+
+    source = next(item for item in drop_config.sources if item.kind == "csv")
+    batch = read_source(source)
+    known = _known(batch, content_hashes(batch.records)).iloc[5:].copy()  # five new rows
+    here = stages.validate_batch(batch, known=known)
+    with ValidationWorker() as worker:
+        started = stages.start_validation(batch, known=known, worker=worker)
+        assert started.pending is not None and len(started.pending.frame) == 5  # sent: the new rows
+        untouched = stages.start_validation(
+            batch, known=_known(batch, content_hashes(batch.records)), worker=worker
+        )
+        assert untouched.pending is None  # nothing to validate: nothing sent
+        there = stages.finish_validation(started)
+    pd.testing.assert_frame_equal(there.records, here.records)
+    pd.testing.assert_frame_equal(there.expectations, here.expectations)
+    pd.testing.assert_frame_equal(there.quarantine, here.quarantine)
+    assert list(there.content_hashes) == list(here.content_hashes)
+    assert list(there.held_positions) == list(here.held_positions)
+    assert there.notes == here.notes
+
+
 def test_the_stored_model_is_used_only_when_it_fits_tonight(tmp_path, caplog):
     from matching.settings import training_hash
     from store.trained import write_match_model
