@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from matching.addresses import standardise_addresses
 from matching.dates import parse_dates
 from matching.executors import Executor, LocalExecutor, chunk_bounds
+from matching.frames import concat_rows
 from matching.names import standardise_names
 from matching.nik import clean_nik_text, standardise_nik
 from matching.phones import standardise_phone
@@ -204,7 +205,7 @@ def standardise_records(
         added = _standardised_columns(frame, today)
     else:
         chunks = [frame.iloc[start:stop] for start, stop in bounds]
-        added = pd.concat(executor.map(_standardised_columns, chunks, today))
+        added = concat_rows(executor.map(_standardised_columns, chunks, today), ignore_index=False)
         kk = frame.get("kk_number")
         if kk is not None:
             added = _kk_like_against(frame, added, today, clean_nik_text(kk)[0].to_numpy(dtype=object))

@@ -45,6 +45,7 @@ from matching import MatchingError, MatchSettings, ScoredPairs, standardise_reco
 from matching.blocking import factorize_key, key_values
 from matching.bounds import weight_bounds
 from matching.comparisons import ValueFrequencies
+from matching.frames import concat_rows
 from matching.linkage import population_frequencies
 from matching.standardise import kk_number_values
 from matching.text import positions_in
@@ -115,7 +116,7 @@ class Increment:
         fresh = np.flatnonzero(self.fresh)
         order = np.concatenate([fresh, np.flatnonzero(~self.fresh)])
         parts = [part for part in (self.standardised_fresh, rest) if len(part)] or [rest]
-        combined = pd.concat(parts, ignore_index=True)
+        combined = concat_rows(parts)
         return combined.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
     def pairs_of_former_persons(self) -> tuple[str, np.ndarray, np.ndarray] | None:
@@ -292,7 +293,7 @@ def _take(
         start += len(part)
     if not pieces:
         return pd.DataFrame(columns=columns or [])
-    return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+    return concat_rows(pieces)
 
 
 def held_positions(held: pd.DataFrame, source: str, record_ids: pd.Series | np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from connectors import REJECTED_COLUMNS, DropConfig, SourceBatch, SourceConfig
 from expectations import validate_source
 from expectations.worker import PendingValidation, ValidationWorker
 from matching import LinkageResult, MatchSettings, load_settings
+from matching.frames import concat_rows
 from matching.settings import training_hash
 from pipelines.errors import SyncParametersError
 from pipelines.increments import Increment, held_positions
@@ -402,7 +403,7 @@ def without_records(validated: list[ValidatedSource]) -> list[ValidatedSource]:
 
 def combine_records(validated: list[ValidatedSource]) -> pd.DataFrame:
     """All sources' validated records in one canonical frame with a fresh positional index."""
-    return pd.concat([item.records for item in validated], ignore_index=True)
+    return concat_rows([item.records for item in validated])
 
 
 def combine_hashes(validated: list[ValidatedSource]) -> np.ndarray:
