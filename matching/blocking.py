@@ -13,7 +13,7 @@ Key columns are standardised columns or derived keys (:data:`DERIVED_KEYS`), e.g
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,6 +136,11 @@ def derive_key(std: pd.DataFrame, key: str, cache: dict[str, pd.Series] | None =
 
 #: Derived keys that are a column of ``name_token_features`` as they are.
 _TOKEN_KEYS = {"name_first": "first", "name_last": "last", "name_sorted": "sorted"}
+
+
+def keyed_on_name_tokens(rules: Sequence[BlockingRule]) -> bool:
+    """Whether ``key_values`` tokenises the names for one of ``rules``' keys (into ``cache``)."""
+    return any(key in _TOKEN_KEYS for rule in rules for key in rule.keys)
 
 
 def key_values(std: pd.DataFrame, key: str, cache: dict) -> np.ndarray:

@@ -43,7 +43,13 @@ from matching import (
 )
 from matching.executors import open_executor
 from pipelines import artifacts, stages
-from pipelines.increments import Increment, keep_previous_decisions, plan_increment, read_live_records
+from pipelines.increments import (
+    Increment,
+    held_name_tokens,
+    keep_previous_decisions,
+    plan_increment,
+    read_live_records,
+)
 from pipelines.progress import StageClock
 from pipelines.settings import ExecutorName, RegistrySettings, SourceName
 from pipelines.stages import stored_model
@@ -60,7 +66,7 @@ _DEFAULTS = RegistrySettings.model_fields
 _OUR_LOGGERS = ("connectors", "expectations", "matching", "pipelines", "reporting", "store")
 _options: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 #: Tasks timed out with the stage they run in (set in ``_configured``), not with a timeout of their own.
-_SHARED_TIMEOUT = frozenset({"diff", "read-registry", "send-to-validation"})
+_SHARED_TIMEOUT = frozenset({"diff", "held-name-tokens", "read-registry", "send-to-validation"})
 
 
 def retry_transient(_task: Task[..., Any], _task_run: TaskRun, state: State[Any]) -> bool:
@@ -107,6 +113,11 @@ def read_registry_records(engine: sa.Engine, sources: list[str]) -> pd.DataFrame
     return read_live_records(engine, sources)
 
 
+@task(name="held-name-tokens", **_options)
+def held_tokens(known: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame | None:
+    return held_name_tokens(known, settings)
+
+
 @task(**_options)
 def hold(engine: sa.Engine, held: tuple[SourceConfig, ...]) -> stages.RegistrySnapshot:
     return stages.read_registry(engine, held)
@@ -122,6 +133,7 @@ def diff(
     positions: np.ndarray | None = None,
     background: bool = True,
     model: dict[str, object] | None = None,
+    held_tokens: pd.DataFrame | None = None,
 ) -> Increment:
     return plan_increment(
         engine,
@@ -132,6 +144,7 @@ def diff(
         positions=positions,
         background=background,
         model=model,
+        held_tokens=held_tokens,
     )
 
 
@@ -225,6 +238,7 @@ def _configured(options: RegistrySettings) -> dict[str, Task[..., Any]]:
         "validate": validate,
         "send-to-validation": send_to_validation.with_options(timeout_seconds=options.timeout("validate")),
         "read-registry": read_registry_records.with_options(timeout_seconds=options.timeout("validate")),
+        "held-name-tokens": held_tokens.with_options(timeout_seconds=options.timeout("validate")),
         "hold": hold,
         "diff": diff.with_options(timeout_seconds=options.timeout("standardise")),
         "standardise": standardise,
@@ -318,6 +332,13 @@ def sync(
             if known is not None
             else None
         )
+        # while the worker validates: the neighbour search's share that needs no new or changed record
+        # (when there are any)
+        tokens = (
+            tasks["held-name-tokens"](quote(known), quote(settings))
+            if known is not None and any(stages.to_validate(item) for item in batches)
+            else None
+        )
         with clock.stage("validate", total=len(batches)) as advance:
             validated = [
                 advance(
@@ -346,6 +367,7 @@ def sync(
                     quote(stages.combine_held_positions(sources)),
                     background=model is None,
                     model=quote(model),
+                    held_tokens=quote(tokens),
                 )
                 # the new and changed records were standardised to find their neighbours already
                 combined, hashes = increment.to_standardise, increment.content_hashes

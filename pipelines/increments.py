@@ -42,11 +42,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from matching import MatchingError, MatchSettings, ScoredPairs, standardise_records
-from matching.blocking import factorize_key, key_values
+from matching.blocking import factorize_key, key_values, keyed_on_name_tokens
 from matching.bounds import weight_bounds
 from matching.comparisons import ValueFrequencies
 from matching.frames import concat_rows
 from matching.linkage import population_frequencies
+from matching.names import name_token_features
 from matching.standardise import kk_number_values
 from matching.text import positions_in
 from store.frames import fetch_frame
@@ -55,6 +56,7 @@ from store.publish import content_hashes
 
 __all__ = [
     "Increment",
+    "held_name_tokens",
     "held_positions",
     "keep_previous_decisions",
     "plan_increment",
@@ -181,6 +183,7 @@ def plan_increment(
     positions: np.ndarray | None = None,
     background: bool = True,
     model: dict[str, object] | None = None,
+    held_tokens: pd.DataFrame | None = None,
 ) -> Increment:
     """Compare the drop's validated ``records`` (canonical frame, or the sources' frames in drop order)
     with the registry (see module docstring).
@@ -191,15 +194,19 @@ def plan_increment(
     training; not needed when the frame is scored with the stored model of the whole population.
     ``model``: that stored model (``pipelines.stages.stored_model``); with it, a neighbour is touched
     only when a pair of it with a new or changed record could reach the review weight.
+    ``held_tokens``: ``held_name_tokens(held)``, when already computed.
     """
     parts = [records] if isinstance(records, pd.DataFrame) else list(records)
     # the keys of every record in one frame; whole rows are taken from ``parts`` only where needed
     records = _take(parts, None, columns=[*_KEYS, *([] if hashes is not None else list(RAW_FIELDS))])
     sources = set(records["source"].unique())
     if held is None:
-        held, positions = read_live_records(engine, sorted(sources)), None
+        held, positions, held_tokens = read_live_records(engine, sorted(sources)), None, None
     elif not set(held["source"].unique()) <= sources:
-        held, positions = held[held["source"].isin(sources)].reset_index(drop=True), None
+        ours = held["source"].isin(sources).to_numpy()
+        held, positions = held[ours].reset_index(drop=True), None
+        if held_tokens is not None:
+            held_tokens = held_tokens[ours].reset_index(drop=True)
     current_hashes = content_hashes(records) if hashes is None else np.asarray(hashes, dtype=object)
     # (source, record_id) is the registry's primary key: each record finds at most one held row
     position = _positions(held, records) if positions is None else np.asarray(positions, dtype=np.int64)
@@ -228,7 +235,9 @@ def plan_increment(
             pd.concat([held.loc[stable, "kk_number"], _column_or_none(fresh_records, "kk_number")])
         )
         standardised = standardise_records(fresh_records, kk_numbers=kk_numbers)
-        neighbours, names_of_held, frequencies = _neighbours(held, stable, standardised, settings, model)
+        neighbours, names_of_held, frequencies = _neighbours(
+            held, stable, standardised, settings, model, held_tokens
+        )
         touched |= neighbours
         if background:
             touched |= _background(held, touched, BACKGROUND_RECORDS - int(fresh.sum()))
@@ -271,6 +280,16 @@ def plan_increment(
         must_link=must_link,
         counts=counts,
     )
+
+
+def held_name_tokens(held: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame | None:
+    """``name_token_features`` of the held records' (``read_live_records``) name keys, when a blocking rule
+    is keyed on name tokens (else ``None``): the neighbour search's share of the work that needs no new
+    or changed record, so that the flow can do it while the worker validates them
+    (``plan_increment(held_tokens=…)``)."""
+    if not keyed_on_name_tokens(settings.blocking.rules):
+        return None
+    return name_token_features(held["name_key"])
 
 
 def _column_or_none(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -328,6 +347,7 @@ def _neighbours(
     fresh: pd.DataFrame,
     settings: MatchSettings,
     model: dict[str, object] | None = None,
+    held_tokens: pd.DataFrame | None = None,
 ) -> tuple[set[str], pd.DataFrame | None, dict[str, ValueFrequencies] | None]:
     """Registry ids of the ``stable`` held records (a mask of ``held``) sharing a non-oversized block
     with any ``fresh`` record; the name tokens of every held record, when a rule needed them; and,
@@ -339,12 +359,16 @@ def _neighbours(
 
     Blocks are keyed by the fresh records' values only: a held record's key is looked up among them
     (no codes for the whole registry's values); blocks are sized as the matcher would size them, over
-    the stable and the fresh records."""
+    the stable and the fresh records. ``held_tokens``: the held records' ``held_name_tokens``, when
+    already computed (the fresh records' are computed here and follow them)."""
     n_held = len(held)
     frame = pd.concat([held[_BLOCKING_COLUMNS], fresh[_BLOCKING_COLUMNS]], ignore_index=True)
     hit = np.zeros(n_held, dtype=bool)
     pair_codes: list[np.ndarray] = []
     cache: dict = {}
+    if held_tokens is not None:
+        # (tokens are per name: the held ones and the fresh ones are the tokens of the frame)
+        cache["__name_tokens__"] = concat_rows([held_tokens, name_token_features(fresh["name_key"])])
     relative: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for rule in settings.blocking.rules:
         limit = rule.max_block_size or settings.blocking.max_block_size

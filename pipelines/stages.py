@@ -51,6 +51,7 @@ __all__ = [
     "registry_overlap",
     "report_inputs",
     "start_validation",
+    "to_validate",
     "validate_batch",
 ]
 
@@ -276,6 +277,13 @@ def finish_validation(started: ValidationStarted) -> ValidatedSource:
         content_hashes=hashes[kept],
         held_positions=positions[kept],
     )
+
+
+def to_validate(item: SourceBatch | ValidationStarted) -> int:
+    """How many of the batch's rows are validated: all of a batch, those not unchanged of a started one."""
+    if isinstance(item, ValidationStarted):
+        return int((~item.unchanged).sum())
+    return len(item.records)
 
 
 def _to_validate(started: ValidationStarted) -> pd.DataFrame:

@@ -304,7 +304,7 @@ def test_neighbours_are_the_records_sharing_a_kept_block_with_a_fresh_one(seed, 
     import numpy as np
 
     from matching import load_settings
-    from pipelines.increments import _neighbours
+    from pipelines.increments import _neighbours, held_name_tokens
 
     rng = np.random.default_rng(seed)
 
@@ -338,8 +338,33 @@ def test_neighbours_are_the_records_sharing_a_kept_block_with_a_fresh_one(seed, 
 
     assert found == _neighbours_by_codes_of_everything(held, stable, fresh, settings)
     assert tokens is not None and len(tokens) == len(held)
+    # the held records' name tokens computed beforehand (while the worker validates): the same
+    again, tokens_again, _ = _neighbours(
+        held, stable, fresh, settings, held_tokens=held_name_tokens(held, settings)
+    )
+    assert again == found
+    pd.testing.assert_frame_equal(tokens_again, tokens)
     if max_block_size == 1000:
         assert found  # the small vocabularies make neighbours on every seed
+
+
+@pytest.mark.unit
+def test_held_name_tokens_only_when_a_rule_is_keyed_on_them():
+    from matching import load_settings
+    from pipelines.increments import held_name_tokens
+
+    held = pd.DataFrame({"name_key": ["SITI AMINAH", None, "BUDI"]})
+    settings = load_settings()
+    tokens = held_name_tokens(held, settings)
+    assert tokens is not None and tokens["first"].tolist() == ["SITI", "", "BUDI"]
+    without = tuple(
+        rule
+        for rule in settings.blocking.rules
+        if not {"name_first", "name_last", "name_sorted"} & set(rule.keys)
+    )
+    assert len(without) < len(settings.blocking.rules)
+    plain = settings.model_copy(update={"blocking": settings.blocking.model_copy(update={"rules": without})})
+    assert held_name_tokens(held, plain) is None
 
 
 @pytest.mark.unit

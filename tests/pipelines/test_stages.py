@@ -152,6 +152,11 @@ def test_a_validation_started_in_the_worker_finishes_as_one_run_here(drop_config
             batch, known=_known(batch, content_hashes(batch.records)), worker=worker
         )
         assert untouched.pending is None  # nothing to validate: nothing sent
+        assert [stages.to_validate(item) for item in (started, untouched, batch)] == [
+            5,
+            0,
+            len(batch.records),
+        ]
         there = stages.finish_validation(started)
     pd.testing.assert_frame_equal(there.records, here.records)
     pd.testing.assert_frame_equal(there.expectations, here.expectations)
