@@ -36,7 +36,7 @@ def fetch_frame(connection: sa.Connection, statement: sa.Select) -> pd.DataFrame
     frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=False) if rows else None
     if frame is None:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-    return frame.astype(object)
+    return frame.astype(object, copy=False)  # (a new frame: its object columns need no copy)
 
 
 def execute_each(
