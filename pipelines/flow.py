@@ -55,6 +55,7 @@ from pipelines.settings import ExecutorName, RegistrySettings, SourceName
 from pipelines.stages import stored_model
 from reporting import ReportInputs, data_docs_dir, write_report
 from store import PublishSummary, RunOutcome, open_registry, publish_run, redact_url
+from store.checkpoint import checkpoint_in_background
 from store.held import count_persons
 from store.lock import acquire_lock, release_lock
 from store.reviews import decisions_since_last_run, steward_constraints
@@ -438,6 +439,8 @@ def sync(
         )
         with clock.stage("publish"):
             summary = tasks["publish"](engine, outcome, dry_run)
+        # SQLite copies the published pages into the database file while the run writes its report
+        checkpoint = checkpoint_in_background(engine) if not dry_run else None
         # an incremental run's records are not the whole registry: count the persons it now holds
         overlap = stages.registry_overlap(engine) if increment is not None and not dry_run else None
     except BaseException:
@@ -488,6 +491,8 @@ def sync(
         settings_hash=outcome.settings_hash,
     )
     record_artifacts(run)
+    if checkpoint is not None:
+        checkpoint.join()
     logger.info(
         "run %s%s: %d persons (%d new, %d ids gone); report %s",
         run_id,

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from connectors.errors import RegistryError
 from matching.text import text_or_empty
+from store.checkpoint import deferred_checkpoint
 from store.frames import execute_each, fetch_frame
 from store.golden import RECORDS_PER_CHUNK, build_persons, build_persons_in_chunks, string_values
 from store.ids import IdChanges, assign_registry_ids, id_changes
@@ -200,7 +201,8 @@ def publish_run(
         records = records.reset_index(drop=True)
     now = datetime.now(UTC)
     full = outcome.touched is None
-    with engine.connect() as connection, connection.begin() as transaction:
+    # the commit leaves SQLite's checkpoint to the caller (store.checkpoint)
+    with engine.connect() as connection, deferred_checkpoint(connection), connection.begin() as transaction:
         # an incremental run's records are new or belong to a touched person: only those are read back
         live = _live_records(connection, None if full else sorted(outcome.touched or ()))
         missing = sorted(set(live["source"]) - set(outcome.rows_read)) if full else []
