@@ -1,9 +1,15 @@
-"""``concat_rows``: frames one after another, column by column, without pandas' scans of missing values.
+"""Frames put together and taken apart column by column: ``concat_rows`` (frames one after another,
+without pandas' scans of missing values) and ``take_rows`` (rows by position, without copying the frame
+again to renumber them).
 
 ``pd.concat`` looks at every value of an object column that is missing throughout one of the frames (to
 decide whether it may fill it with its own missing value): each source leaves some columns empty (the
 city sends no phone, BPJS Kesehatan no KK number), so concatenating the 410k records of a 200k-person
 drop spent 1.2 s in that scan, where putting the columns' arrays together takes 0.06 s.
+
+``frame.iloc[rows].reset_index(drop=True)`` takes the rows (every column, in pandas' blocks), then copies
+the result once more to renumber it, merging its blocks on the way: for the 4M live records of a 2M
+registry, 1.6–2 s per such line in a nightly increment.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["concat_rows"]
+__all__ = ["concat_rows", "take_rows"]
 
 
 def concat_rows(frames: Sequence[pd.DataFrame], ignore_index: bool = True) -> pd.DataFrame:
@@ -25,9 +31,9 @@ def concat_rows(frames: Sequence[pd.DataFrame], ignore_index: bool = True) -> pd
     mixed or extension dtypes, no frames) ``pd.concat`` does it.
     """
     frames = list(frames)
-    if not frames or not _same_numpy_columns(frames):
-        if not frames:
-            return pd.DataFrame()
+    if not frames:
+        return pd.DataFrame()
+    if not _same_numpy_columns(frames):
         return pd.concat(frames, ignore_index=ignore_index)
     if len(frames) == 1:
         only = frames[0]
@@ -55,3 +61,20 @@ def _same_numpy_columns(frames: list[pd.DataFrame]) -> bool:
     if not all(isinstance(dtype, np.dtype) for dtype in dtypes):
         return False
     return all(frame.columns.equals(first.columns) and list(frame.dtypes) == dtypes for frame in frames[1:])
+
+
+def take_rows(
+    frame: pd.DataFrame, positions: np.ndarray | Sequence[int], columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """``frame.iloc[positions][columns].reset_index(drop=True)``: the rows at ``positions`` (of the
+    ``columns``, default all), numbered from 0, each column taken once from its own array."""
+    positions = np.asarray(positions, dtype=np.intp)
+    names = list(frame.columns) if columns is None else list(columns)
+    if not frame.columns.is_unique:
+        taken = frame.iloc[positions]
+        return (taken if columns is None else taken[names]).reset_index(drop=True)
+    data = {name: frame[name].array.take(positions) for name in names}
+    taken = pd.DataFrame(data, index=pd.RangeIndex(len(positions)), copy=False)
+    if columns is None:
+        taken.columns = frame.columns
+    return taken

@@ -45,7 +45,7 @@ from matching import MatchingError, MatchSettings, ScoredPairs, standardise_reco
 from matching.blocking import factorize_key, key_values, keyed_on_name_tokens
 from matching.bounds import weight_bounds
 from matching.comparisons import ValueFrequencies
-from matching.frames import concat_rows
+from matching.frames import concat_rows, take_rows
 from matching.linkage import population_frequencies
 from matching.names import name_token_features
 from matching.standardise import kk_number_values
@@ -119,7 +119,7 @@ class Increment:
         order = np.concatenate([fresh, np.flatnonzero(~self.fresh)])
         parts = [part for part in (self.standardised_fresh, rest) if len(part)] or [rest]
         combined = concat_rows(parts)
-        return combined.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+        return take_rows(combined, np.argsort(order, kind="stable"))
 
     def pairs_of_former_persons(self) -> tuple[str, np.ndarray, np.ndarray] | None:
         """Positional pairs of ``records`` that were one person before, at least one of them new or
@@ -144,7 +144,7 @@ class Increment:
         """The rows of ``records`` still to standardise (all, when none were)."""
         if self.standardised_fresh is None or self.fresh is None:
             return self.records
-        return self.records[~self.fresh].reset_index(drop=True)
+        return take_rows(self.records, np.flatnonzero(~self.fresh))
 
     @property
     def empty(self) -> bool:
@@ -241,8 +241,8 @@ def plan_increment(
         touched |= neighbours
         if background:
             touched |= _background(held, touched, BACKGROUND_RECORDS - int(fresh.sum()))
-    # pandas isin hashes; np.isin on object arrays compares every pair
-    decide = fresh | (~fresh & pd.Series(registry_ids, dtype=object).isin(touched).to_numpy())
+    # (np.isin on object arrays compares every pair)
+    decide = fresh | (~fresh & (positions_in(registry_ids, np.array(list(touched), dtype=object)) >= 0))
     chosen = np.flatnonzero(decide)
     tied = pd.Series(np.where(fresh[chosen], None, registry_ids[chosen]), dtype=object)
     must_link = _chains(tied)
@@ -263,11 +263,9 @@ def plan_increment(
     others = np.flatnonzero(_held_mask(len(held), position[found & ~decide]))
     return Increment(
         records=_take(parts, chosen),
-        population=held.iloc[others][_BLOCKING_COLUMNS].reset_index(drop=True),
+        population=take_rows(held, others, _BLOCKING_COLUMNS),
         population_keys=(
-            {"__name_tokens__": names_of_held.iloc[others].reset_index(drop=True)}
-            if names_of_held is not None
-            else {}
+            {"__name_tokens__": take_rows(names_of_held, others)} if names_of_held is not None else {}
         ),
         content_hashes=current_hashes[chosen],
         standardised_fresh=standardised,
@@ -402,10 +400,10 @@ def _neighbours(
             [
                 (fresh, {} if tokens is None else {"__name_tokens__": tokens.iloc[n_held:]}),
                 (
-                    held.iloc[stable_rows].reset_index(drop=True),
+                    take_rows(held, stable_rows),
                     {}
                     if names_of_held is None
-                    else {"__name_tokens__": names_of_held.iloc[stable_rows].reset_index(drop=True)},
+                    else {"__name_tokens__": take_rows(names_of_held, stable_rows)},
                 ),
             ],
         )

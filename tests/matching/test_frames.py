@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matching.frames import concat_rows
+from matching.frames import concat_rows, take_rows
 
 
 def _sources() -> list[pd.DataFrame]:
@@ -67,3 +67,23 @@ def test_one_frame_and_none() -> None:
     assert list(concat_rows([city]).index) == [0]
     assert concat_rows([city], ignore_index=False) is city
     assert concat_rows([]).empty
+
+
+def test_take_rows_is_iloc_then_renumbered() -> None:
+    frame = pd.DataFrame(
+        {
+            "registry_id": ["RT1", None, "RT3", "RT4"],
+            "n": np.arange(4, dtype="int64"),
+            "when": pd.to_datetime(["2024-01-01", None, "2024-03-01", "2024-04-01"]),
+            "s": pd.array(["a", None, "c", "d"], dtype="string"),
+        },
+        index=[10, 11, 12, 13],
+    )
+    positions = np.array([3, 1, 1])
+    expected = frame.iloc[positions].reset_index(drop=True)
+    pd.testing.assert_frame_equal(take_rows(frame, positions), expected)
+    pd.testing.assert_frame_equal(take_rows(frame, positions, ["s", "n"]), expected[["s", "n"]])
+    assert take_rows(frame, np.zeros(0, dtype=np.int64)).empty
+    # repeated column names: as pandas takes them
+    twice = pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"])
+    pd.testing.assert_frame_equal(take_rows(twice, [1]), twice.iloc[[1]].reset_index(drop=True))
