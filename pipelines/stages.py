@@ -213,6 +213,8 @@ class ValidationStarted:
     unchanged: np.ndarray
     #: ``held_positions`` of the batch's records (``None``: not an incremental run).
     positions: np.ndarray | None
+    #: The batch's rows that are validated: all of them, or those not unchanged.
+    checked: pd.DataFrame
     #: The rows sent to the worker, when it took them.
     pending: PendingValidation | None = None
 
@@ -237,8 +239,8 @@ def start_validation(
         positions = held_positions(known, batch.source, ids)
         held_hashes = known["content_hash"].to_numpy(dtype=object)[np.maximum(positions, 0)]
         unchanged = (positions >= 0) & (held_hashes == hashes) & ~ids.duplicated(keep=False).to_numpy()
-    started = ValidationStarted(batch, data_docs_dir, hashes, unchanged, positions)
-    checked = _to_validate(started)
+    checked = batch.records[~unchanged] if unchanged.any() else batch.records
+    started = ValidationStarted(batch, data_docs_dir, hashes, unchanged, positions, checked)
     # (every row unchanged: nothing to validate, see ``_validated``)
     if worker is not None and (len(checked) or not unchanged.any()) and worker.fits(checked):
         return replace(started, pending=worker.submit(checked, batch.source, data_docs_dir))
@@ -250,7 +252,7 @@ def finish_validation(started: ValidationStarted) -> ValidatedSource:
     passed rows, quarantine and expectation outcomes."""
     batch, hashes, unchanged, positions = started.batch, started.hashes, started.unchanged, started.positions
     if not unchanged.any():
-        checked = _validated(batch, batch.records, hashes, started.data_docs_dir, pending=started.pending)
+        checked = _validated(batch, started.checked, hashes, started.data_docs_dir, pending=started.pending)
         if positions is None:
             return checked
         # ``passed`` keeps the batch's index
@@ -260,7 +262,7 @@ def finish_validation(started: ValidationStarted) -> ValidatedSource:
     skipped = int(unchanged.sum())
     checked = _validated(
         batch,
-        _to_validate(started),
+        started.checked,
         hashes[~unchanged],
         started.data_docs_dir,
         skipped,
@@ -281,15 +283,7 @@ def finish_validation(started: ValidationStarted) -> ValidatedSource:
 
 def to_validate(item: SourceBatch | ValidationStarted) -> int:
     """How many of the batch's rows are validated: all of a batch, those not unchanged of a started one."""
-    if isinstance(item, ValidationStarted):
-        return int((~item.unchanged).sum())
-    return len(item.records)
-
-
-def _to_validate(started: ValidationStarted) -> pd.DataFrame:
-    """The batch's rows that are validated: all of them, or those not unchanged."""
-    records = started.batch.records
-    return records[~started.unchanged] if started.unchanged.any() else records
+    return len(item.checked if isinstance(item, ValidationStarted) else item.records)
 
 
 def _validated(
