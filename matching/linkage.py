@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -344,6 +345,7 @@ def score_records(
     population: pd.DataFrame | None = None,
     population_keys: dict | None = None,
     frequencies: dict[str, ValueFrequencies] | None = None,
+    population_size: int | None = None,
     extra_pairs: tuple[str, np.ndarray, np.ndarray] | None = None,
 ) -> ScoredPairs:
     """Block, compare, train (no labels) and score: every candidate pair with its weight and decision.
@@ -359,11 +361,14 @@ def score_records(
     lambda scaled to its size). ``population_keys``: derived keys of ``population`` already computed
     (e.g. ``__name_tokens__``, row for row); ``frequencies``: the term frequencies of the frame and
     ``population`` together, when already counted (``population_frequencies``; then only
-    ``len(population)`` is used). ``extra_pairs``: ``(name, left, right)``, positional pairs
+    ``len(population)`` is used, and ``population_size`` may stand for it: how many records the population
+    holds besides the frame). ``extra_pairs``: ``(name, left, right)``, positional pairs
     compared and scored besides the blocking rules' (e.g. records that were one person before)."""
     settings = settings or load_settings()
     executor = executor or LocalExecutor()
     _check_columns(std, settings)
+    if population_size is not None and frequencies is None:
+        raise ValueError("population_size stands for a population whose frequencies were counted")
     timer = _Timer()
     std = std.reset_index(drop=True)
     n = len(std)
@@ -396,9 +401,8 @@ def score_records(
             std, comparisons, features, candidate_patterns, settings, keys, executor=executor, shared=shared
         )
     else:
-        fitted = scaled_model(
-            model, comparisons, settings, n + (0 if population is None else len(population))
-        )
+        others = len(population) if population is not None else population_size or 0
+        fitted = scaled_model(model, comparisons, settings, n + others)
     timer.lap("training")
 
     thresholds = settings.thresholds
@@ -457,18 +461,25 @@ def score_records(
 
 
 def population_frequencies(
-    settings: MatchSettings, parts: list[tuple[pd.DataFrame, dict]]
+    settings: MatchSettings,
+    parts: Sequence[tuple[pd.DataFrame, dict] | tuple[pd.DataFrame, dict, np.ndarray | None]],
 ) -> dict[str, ValueFrequencies]:
     """The term frequencies of every term-frequency comparison over the records of ``parts`` together
     (each a standardised frame, or the registry's stored columns of its records, with its derived keys
-    already computed, e.g. ``__name_tokens__``): what :func:`score_records` counts over its frame and
-    ``population``, counted once for an increment's bounds (``matching.bounds``) and its scoring."""
+    already computed, e.g. ``__name_tokens__``; and optionally the positions of the frame's records to
+    count, ``None``: all): what :func:`score_records` counts over its frame and ``population``, counted
+    once for an increment's bounds (``matching.bounds``) and its scoring.
+
+    Positions spare the caller taking the rows of every column (at 400k rows, ≈ 55 ms per column of
+    text) where only the compared values are needed."""
     out: dict[str, ValueFrequencies] = {}
     for comparison in build_comparisons(settings.comparisons):
         if comparison.settings.term_frequency:
-            values = [
-                np.asarray(comparison.tf_values(frame, dict(keys)), dtype=object) for frame, keys in parts
-            ]
+            values = []
+            for frame, keys, *selection in parts:
+                part = np.asarray(comparison.tf_values(frame, dict(keys)), dtype=object)
+                rows = selection[0] if selection else None
+                values.append(part if rows is None else part[np.asarray(rows, dtype=np.intp)])
             out[comparison.name] = ValueFrequencies.of(
                 np.concatenate(values) if values else np.zeros(0, object)
             )

@@ -171,6 +171,7 @@ def match(
     population_keys: dict | None = None,
     extra_pairs: tuple[str, np.ndarray, np.ndarray] | None = None,
     frequencies: dict | None = None,
+    population_size: int | None = None,
 ) -> ScoredPairs:
     with open_executor(executor, dask_address) as run_on:
         return score_records(
@@ -181,6 +182,7 @@ def match(
             population=population,
             population_keys=population_keys,
             frequencies=frequencies,
+            population_size=population_size,
             extra_pairs=extra_pairs,
         )
 
@@ -395,6 +397,7 @@ def sync(
                     quote(increment.population_keys if within else None),
                     quote(increment.pairs_of_former_persons() if increment is not None else None),
                     quote(increment.frequencies if within else None),
+                    increment.population_size if within and increment.frequencies is not None else None,
                 )
                 if len(records)
                 else None

@@ -87,6 +87,60 @@ def test_term_frequencies_counted_once_for_the_population_weigh_pairs_as_countin
     assert looked_up.model["term_frequencies"] == counted.model["term_frequencies"]
 
 
+def test_term_frequencies_of_chosen_rows_equal_those_of_the_rows_taken(whole, fast_settings):
+    from matching.linkage import population_frequencies
+    from matching.names import name_token_features
+
+    std, _ = whole
+    rows = np.sort(np.random.default_rng(8).choice(len(std), size=len(std) // 2, replace=False))
+    tokens = name_token_features(std["name_key"])
+    taken = std.iloc[rows].reset_index(drop=True)
+    head = std.iloc[:50].reset_index(drop=True)
+
+    chosen = population_frequencies(fast_settings, [(head, {}), (std, {"__name_tokens__": tokens}, rows)])
+    counted = population_frequencies(
+        fast_settings,
+        [(head, {}), (taken, {"__name_tokens__": tokens.iloc[rows].reset_index(drop=True)})],
+    )
+
+    assert set(chosen) == set(counted) and chosen
+    for name, table in chosen.items():
+        assert dict(zip(table.values, table.frequency, strict=True)) == dict(
+            zip(counted[name].values, counted[name].frequency, strict=True)
+        )
+    # all rows chosen: as counting the frame itself
+    every = population_frequencies(fast_settings, [(std, {}, np.arange(len(std)))])
+    alone = population_frequencies(fast_settings, [(std, {})])
+    assert {n: list(t.frequency) for n, t in every.items()} == {
+        n: list(t.frequency) for n, t in alone.items()
+    }
+
+
+def test_the_population_size_stands_for_a_population_whose_frequencies_were_counted(whole, fast_settings):
+    from matching.linkage import population_frequencies
+
+    std, scored = whole
+    part = np.sort(np.random.default_rng(9).choice(len(std), size=len(std) // 3, replace=False))
+    rest = std.drop(index=part)[_STORED_COLUMNS]
+    frame = std.iloc[part].reset_index(drop=True)
+    frequencies = population_frequencies(fast_settings, [(frame, {}), (rest, {})])
+
+    with_rows = score_records(
+        frame, fast_settings, model=scored.fitted, population=rest, frequencies=frequencies
+    )
+    with_size = score_records(
+        frame, fast_settings, model=scored.fitted, population_size=len(rest), frequencies=frequencies
+    )
+
+    assert with_size.model["training"]["scaled_to_records"] == len(std)
+    np.testing.assert_array_equal(with_size.left, with_rows.left)
+    np.testing.assert_array_equal(with_size.weight, with_rows.weight)
+    np.testing.assert_array_equal(with_size.decision_code, with_rows.decision_code)
+    # without the frequencies the size alone would scale lambda to a population never counted
+    with pytest.raises(ValueError, match="frequencies were counted"):
+        score_records(frame, fast_settings, model=scored.fitted, population_size=len(rest))
+
+
 def test_a_model_of_other_settings_is_refused(whole, fast_settings):
     std, scored = whole
     other = fast_settings.model_copy(
