@@ -81,7 +81,8 @@ def count_gap_candidates(connection: sa.Connection) -> pd.DataFrame:
     ``GAP_COLUMNS`` but ``registry_id``) with ``persons``, how many there are of that kind.
 
     Counting in the database spares fetching a row per candidate; ``in_gap`` and the ``gap_*`` counts take
-    these rows as they take ``read_persons`` rows.
+    these rows as they take ``read_persons`` rows. The index ``ix_persons_gap`` holds exactly these
+    columns: the count reads it alone, not the golden records (keep both in step).
     """
     kind = [getattr(Person, name) for name in GAP_COLUMNS if name != "registry_id"]
     statement = sa.select(*kind, sa.func.count().label("persons")).where(*_gap_candidates()).group_by(*kind)

@@ -104,7 +104,8 @@ def _read(engine: sa.Engine, run_id: str, queue_limit: int) -> RegistryView:
 
 
 def _largest(connection: sa.Connection, *, top: int) -> pd.DataFrame:
-    """The ``top`` persons with the most live records: ``registry_id, records, sources, full_name``."""
+    """The ``top`` persons with the most live records: ``registry_id, records, sources, full_name``
+    (read from the top of ``ix_persons_record_count``)."""
     # a person's record_count is the number of its live records (its golden record is built from them)
     biggest = pd.read_sql(
         sa.select(Person.registry_id, Person.record_count.label("records"), Person.full_name)

@@ -134,8 +134,22 @@ class QuarantineEntry(Base):
 
 class Person(Base):
     __tablename__ = "persons"
-    #: persons per combination of programmes, counted on the index alone
-    __table_args__ = (Index("ix_persons_programmes", "in_health", "in_employment", "in_city"),)
+    __table_args__ = (
+        #: persons per combination of programmes, counted on the index alone
+        Index("ix_persons_programmes", "in_health", "in_employment", "in_city"),
+        #: the report's largest persons, read from the top of the index
+        Index("ix_persons_record_count", "record_count"),
+        #: the coverage gap's candidates (``reporting.coverage.count_gap_candidates``), counted on the
+        #: index alone: a scan of the table reads every golden record's provenance
+        Index(
+            "ix_persons_gap",
+            "occupation",
+            "worker_category",
+            "kecamatan",
+            "in_employment",
+            "employment_active",
+        ),
+    )
 
     registry_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     nik: Mapped[str | None] = mapped_column(String(16), index=True)
