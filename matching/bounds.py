@@ -168,13 +168,14 @@ def _exact_bound(
     """The pair's contribution as the matcher computes it, except that the term-frequency adjustment is
     the larger of the two records' values' (the matcher takes one side's)."""
     left, right = pairs.left, pairs.right
-    features = comparison.prepare(frame, dict(pairs.keys))
+    # (with ``frequencies``, the values' codes into them; none counted over this small frame)
+    features = comparison.prepare(frame, dict(pairs.keys), frequencies)
     levels = comparison.levels(features, left, right)
     out = weights[levels].astype(np.float64)
     tf = comparison.settings.term_frequency and bool(model.tf_levels[k])
-    if not tf or frequencies is None:
+    if not tf or frequencies is None or features.tf_code is None:
         return out
-    codes = frequencies.codes(comparison.tf_values(frame, dict(pairs.keys)))
+    codes = features.tf_code
     known = codes >= 0
     # the adjustment falls as the value's frequency rises; a value without a frequency gets none
     frequency = np.where(known, frequencies.frequency[np.maximum(codes, 0)], 1.0)

@@ -144,10 +144,15 @@ class Comparison:
     def n_levels(self) -> int:
         return len(self.level_names)
 
-    def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
-        """Per-record arrays; ``cache`` may hold features shared with blocking (name tokens)."""
+    def prepare(
+        self, std: pd.DataFrame, cache: dict | None = None, frequencies: ValueFrequencies | None = None
+    ) -> Features:
+        """Per-record arrays; ``cache`` may hold features shared with blocking (name tokens).
+
+        With term frequencies: counted over ``std``, or looked up in ``frequencies`` (those of a population
+        ``std`` is part of, ``matching.linkage.population_frequencies``)."""
         values = self._values(std)
-        return self._with_tf(Features({"value": values}), values)
+        return self._with_tf(Features({"value": values}), values, frequencies)
 
     def _values(self, std: pd.DataFrame) -> np.ndarray:
         """The compared column (the settings' ``column``, else ``default_column``) as text."""
@@ -157,9 +162,15 @@ class Comparison:
         """The values whose frequencies adjust this comparison's agreement weights, one per record."""
         return self._values(std)
 
-    def _with_tf(self, features: Features, tf_values: np.ndarray) -> Features:
-        if self.settings.term_frequency:
+    def _with_tf(
+        self, features: Features, tf_values: np.ndarray, frequencies: ValueFrequencies | None = None
+    ) -> Features:
+        if not self.settings.term_frequency:
+            return features
+        if frequencies is None:
             features.tf_code, features.tf_freq = term_frequencies(tf_values)
+        else:
+            features.tf_code, features.tf_freq = frequencies.codes(tf_values), frequencies.frequency
         return features
 
     def levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -245,7 +256,9 @@ class NameComparison(Comparison):
     def tf_values(self, std: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
         return self._tokens(std, None, cache)["sorted"].to_numpy(dtype=object)
 
-    def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
+    def prepare(
+        self, std: pd.DataFrame, cache: dict | None = None, frequencies: ValueFrequencies | None = None
+    ) -> Features:
         key = self._values(std)
         tokens = self._tokens(std, key, cache)
         arrays = {"key": key}
@@ -263,7 +276,7 @@ class NameComparison(Comparison):
         arrays["token_code"] = codes
         arrays["token_len"] = np.minimum(token_len[codes], 127).astype(np.int8)
         arrays["token_first"] = token_first[codes].astype(np.uint8)
-        return self._with_tf(Features(arrays), arrays["sorted"])
+        return self._with_tf(Features(arrays), arrays["sorted"], frequencies)
 
     def _correspondence(
         self, f: dict[str, np.ndarray], lr: np.ndarray, rr: np.ndarray
@@ -347,7 +360,9 @@ class DateComparison(Comparison):
     level_names = ("null", "exact", "one_typo", "day_month_swap", "default_day", "within_year", "else")
     default_column = "birth_date_std"
 
-    def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
+    def prepare(
+        self, std: pd.DataFrame, cache: dict | None = None, frequencies: ValueFrequencies | None = None
+    ) -> Features:
         iso = self._values(std)
         parsed = pd.to_datetime(pd.Series(iso).replace("", None), format="%Y-%m-%d", errors="coerce")
         month = parsed.dt.month.fillna(0).to_numpy(dtype=np.int64)
@@ -363,7 +378,7 @@ class DateComparison(Comparison):
                 "default": ((month == 1) & (day == 1)) | ((month == 12) & (day == 31)),
             }
         )
-        return self._with_tf(features, iso)
+        return self._with_tf(features, iso, frequencies)
 
     def levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         f = features.arrays
@@ -397,13 +412,15 @@ class NikComparison(Comparison):
     level_names = ("null", "exact", "exact_inconsistent", "one_edit", "else_inconsistent", "else")
     default_column = "nik_std"
 
-    def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
+    def prepare(
+        self, std: pd.DataFrame, cache: dict | None = None, frequencies: ValueFrequencies | None = None
+    ) -> Features:
         nik = self._values(std)
         if "nik_agrees" in std:
             agrees = std["nik_agrees"].astype("boolean").fillna(True).to_numpy(dtype=bool)
         else:
             agrees = np.ones(len(std), dtype=bool)
-        return self._with_tf(Features({"value": nik, "agrees": agrees}), nik)
+        return self._with_tf(Features({"value": nik, "agrees": agrees}), nik, frequencies)
 
     def levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         f = features.arrays
@@ -441,7 +458,9 @@ class PlaceComparison(Comparison):
     level_names = ("null", "kelurahan_rw_rt", "kelurahan_rw", "kelurahan", "kecamatan", "else")
     tf_levels = ()
 
-    def prepare(self, std: pd.DataFrame, cache: dict | None = None) -> Features:
+    def prepare(
+        self, std: pd.DataFrame, cache: dict | None = None, frequencies: ValueFrequencies | None = None
+    ) -> Features:
         def codes(column: str) -> np.ndarray:
             return pd.factorize(std[column].astype("object"), use_na_sentinel=True)[0].astype(np.int64)
 

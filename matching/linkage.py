@@ -375,13 +375,10 @@ def score_records(
 
     comparisons = build_comparisons(settings.comparisons)
     keys: dict = {}  # derived keys and name tokens, shared by features, blocking and training
-    features = [c.prepare(std, keys) for c in comparisons]
-    if frequencies is not None:
-        for comparison, feats in zip(comparisons, features, strict=True):
-            if feats.tf_code is not None and comparison.name in frequencies:
-                table = frequencies[comparison.name]
-                feats.tf_code, feats.tf_freq = table.codes(comparison.tf_values(std, keys)), table.frequency
-    elif population is not None:
+    # term frequencies counted already (over the population) are looked up, not counted over the frame
+    counted = frequencies or {}
+    features = [c.prepare(std, keys, counted.get(c.name)) for c in comparisons]
+    if frequencies is None and population is not None:
         _count_population_frequencies(comparisons, features, std, keys, population, population_keys)
     timer.lap("features")
 
