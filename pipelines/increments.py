@@ -14,8 +14,10 @@ persons again would change nothing.
 
 The frame is scored within the whole population: with the model (m, u, lambda) the last full run
 trained on every record (``store.trained``; lambda scaled to the population's size) and with term
-frequencies counted over the frame and ``Increment.population`` (the stored standardised columns of the
-live records not decided again), so that a pair weighs what it would in a full run. Without a usable
+frequencies counted over the new and changed records and the unchanged live ones
+(``Increment.frequencies``, counted during the neighbour search; when there was none,
+``Increment.population`` holds the stored standardised columns of the live records not decided again to
+count them over), so that a pair weighs what it would in a full run. Without a usable
 stored model (none yet, other match settings, or one trained on a small registry, see
 ``pipelines.stages.stored_model``) the matcher trains on the frame itself, and a handful of records
 alone would give a poorly trained model: the frame is then padded with whole persons drawn from the
