@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from matching.frames import take_rows
 from store.survivorship import DEFAULT_SURVIVORSHIP, FieldRule, Survivorship, nik_agrees
 
 __all__ = [
@@ -120,7 +121,6 @@ def build_persons_in_chunks(
     columns = [
         column for column in dict.fromkeys(wanted) if column in records.columns and column != "registry_id"
     ]
-    positions = [records.columns.get_loc(column) for column in columns]
     size = max(int(records_per_chunk), 1)
     start = 0
     while start < len(order):
@@ -130,7 +130,9 @@ def build_persons_in_chunks(
             last = int(np.searchsorted(ends, start, side="right"))
         stop = int(ends[last])
         rows = order[start:stop]
-        part = records.iloc[rows, positions].reset_index(drop=True)
+        # column by column: ``records.iloc[rows, columns]`` first copied the columns whole (every
+        # record) and then took the rows; at 4M records that was 1.2 s per chunk, 96 s of a publish
+        part = take_rows(records, rows, columns)
         yield build_persons(part, programmes, run_id, survivorship, registry_ids=registry_ids[rows])
         start = stop
 
