@@ -10,6 +10,10 @@ drop spent 1.2 s in that scan, where putting the columns' arrays together takes 
 ``frame.iloc[rows].reset_index(drop=True)`` takes the rows (every column, in pandas' blocks), then copies
 the result once more to renumber it, merging its blocks on the way: for the 4M live records of a 2M
 registry, 1.6–2 s per such line in a nightly increment.
+
+``frame.reset_index(drop=True)`` copies every column too (pandas 2 without copy-on-write): for the
+4.1M standardised records of a 2M-person run that is 1.3 GB more at the matching stage's peak, where
+``renumbered`` gives the same frame numbered from 0 without a copy.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["concat_rows", "take_rows"]
+__all__ = ["concat_rows", "renumbered", "take_rows"]
 
 
 def concat_rows(frames: Sequence[pd.DataFrame], ignore_index: bool = True) -> pd.DataFrame:
@@ -51,6 +55,20 @@ def concat_rows(frames: Sequence[pd.DataFrame], ignore_index: bool = True) -> pd
     combined = pd.DataFrame(data, index=index, copy=False)
     combined.columns = columns
     return combined
+
+
+def renumbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.reset_index(drop=True)`` without copying its columns: ``frame`` itself when it is numbered
+    0, 1, 2, … already, else a frame on the same arrays (a shallow copy) numbered so.
+
+    The columns are shared: a caller that writes into the values of one writes into ``frame``'s (adding
+    or replacing a column does not)."""
+    index = frame.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return frame
+    out = frame.copy(deep=False)
+    out.index = pd.RangeIndex(len(frame))
+    return out
 
 
 def _same_numpy_columns(frames: list[pd.DataFrame]) -> bool:

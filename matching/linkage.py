@@ -34,6 +34,7 @@ from matching.comparisons import (
 )
 from matching.errors import MatchInputError, MatchSettingsError
 from matching.executors import Executor, LocalExecutor, chunk_bounds
+from matching.frames import renumbered
 from matching.scoring import (
     FellegiSunterModel,
     default_m,
@@ -370,7 +371,7 @@ def score_records(
     if population_size is not None and frequencies is None:
         raise ValueError("population_size stands for a population whose frequencies were counted")
     timer = _Timer()
-    std = std.reset_index(drop=True)
+    std = renumbered(std)
     n = len(std)
 
     comparisons = build_comparisons(settings.comparisons)
@@ -492,7 +493,7 @@ def _count_population_frequencies(
     population_keys: dict | None,
 ) -> None:
     """Term frequencies over the frame and the rest of the population (``population``), in place."""
-    population = population.reset_index(drop=True)
+    population = renumbered(population)
     population_keys = dict(population_keys or {})
     for comparison, feats in zip(comparisons, features, strict=True):
         if feats.tf_code is None:
@@ -543,7 +544,7 @@ def cluster_scored(
     """
     settings = settings or load_settings()
     timer = _Timer()
-    std = std.reset_index(drop=True)
+    std = renumbered(std)
     n = len(std)
     if n != scored.records:
         raise MatchInputError(f"scored pairs are for {scored.records} records, the frame has {n}", columns=())
@@ -584,7 +585,9 @@ def cluster_scored(
         columns[f"{name}_level"] = scored.matrix[:, k]
     for k, name in enumerate(scored.comparison_names):
         columns[f"{name}_weight"] = scored.contributions[:, k]
-    pairs = pd.DataFrame(columns)
+    # no copy: the frame's columns are the scored arrays (at Depok scale 20M pairs, gigabytes); a dict's
+    # columns are otherwise copied into one block per dtype
+    pairs = pd.DataFrame(columns, copy=False)
     timer.lap("output")
 
     counts = np.bincount(decision_code, minlength=3)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matching.frames import concat_rows, take_rows
+from matching.frames import concat_rows, renumbered, take_rows
 
 
 def _sources() -> list[pd.DataFrame]:
@@ -87,3 +87,21 @@ def test_take_rows_is_iloc_then_renumbered() -> None:
     # repeated column names: as pandas takes them
     twice = pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"])
     pd.testing.assert_frame_equal(take_rows(twice, [1]), twice.iloc[[1]].reset_index(drop=True))
+
+
+def test_renumbered_is_reset_index_without_a_copy() -> None:
+    frame = pd.DataFrame(
+        {"record_id": np.array(["c1", "h1", "k1"], dtype=object), "n": np.arange(3, dtype="int64")},
+        index=[7, 3, 9],
+    )
+    out = renumbered(frame)
+    pd.testing.assert_frame_equal(out, frame.reset_index(drop=True))
+    for name in frame.columns:
+        assert np.shares_memory(out[name].to_numpy(), frame[name].to_numpy())
+    assert list(frame.index) == [7, 3, 9]  # the caller's frame keeps its numbers
+    # numbered from 0 already: the frame itself
+    plain = frame.reset_index(drop=True)
+    assert renumbered(plain) is plain
+    # numbered from 0 in steps of 2, or from 1: renumbered
+    assert list(renumbered(plain.set_axis(pd.RangeIndex(0, 6, 2))).index) == [0, 1, 2]
+    assert list(renumbered(plain.set_axis(pd.RangeIndex(1, 4))).index) == [0, 1, 2]
