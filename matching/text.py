@@ -24,6 +24,7 @@ __all__ = [
     "arrow_text",
     "ascii_digits",
     "extract",
+    "factorize_sorted",
     "from_arrow",
     "kept_objects",
     "missing_series",
@@ -97,6 +98,22 @@ def positions_in(values: np.ndarray | pd.Series, table: np.ndarray | pd.Index) -
         return np.full(len(values), -1, dtype=np.int64)
     found = pc.index_in(looked_up, value_set=among)
     return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+
+def factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)``; for strings sorted by Arrow (UTF-8 bytes sort as Python sorts
+    strings, code point by code point), a few times faster than pandas' sort of Python strings (4.1M
+    record ids: 9.8 s)."""
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return pd.factorize(values, sort=True)
+    codes, uniques = pd.factorize(values)
+    try:
+        order = pc.array_sort_indices(pa.array(uniques, type=pa.string())).to_numpy()
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate, which UTF-8 cannot hold
+        return pd.factorize(values, sort=True)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return rank[codes], np.asarray(uniques, dtype=object)[order]
 
 
 def text_array(values: np.ndarray) -> pa.Array | None:

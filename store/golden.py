@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from matching.frames import take_rows
+from matching.text import factorize_sorted
 from store.survivorship import DEFAULT_SURVIVORSHIP, FieldRule, Survivorship, nik_agrees
 
 __all__ = [
@@ -114,7 +113,7 @@ def build_persons_in_chunks(
     registry_ids = np.asarray(registry_ids, dtype=object)
     if len(registry_ids) != len(records):
         raise ValueError("one registry id per record is needed")
-    codes, _ = pd.factorize(registry_ids, sort=True)
+    codes, _ = factorize_sorted(registry_ids)
     order = np.argsort(codes, kind="stable")  # rows by person, persons by registry id
     ends = np.cumsum(np.bincount(codes)) if len(codes) else np.zeros(0, dtype=np.int64)
     wanted = [*_INPUT_COLUMNS, *(rule.column for rule in survivorship.fields.values())]
@@ -155,10 +154,10 @@ class _SortKeys:
 
     @classmethod
     def of(cls, frame: pd.DataFrame, registry_ids: np.ndarray, programmes: dict[str, str]) -> _SortKeys:
-        person, registry_ids = _factorize_sorted(np.asarray(registry_ids, dtype=object))
-        source, _ = _factorize_sorted(string_values(frame["source"]))
-        record, _ = _factorize_sorted(string_values(frame["record_id"]))
-        recent, _ = _factorize_sorted(string_values(frame["updated_at"].fillna("")))
+        person, registry_ids = factorize_sorted(np.asarray(registry_ids, dtype=object))
+        source, _ = factorize_sorted(string_values(frame["source"]))
+        record, _ = factorize_sorted(string_values(frame["record_id"]))
+        recent, _ = factorize_sorted(string_values(frame["updated_at"].fillna("")))
         # the programme of each distinct source, then of each record
         programme_of, sources = pd.factorize(frame["source"])
         held = pd.Series(sources, dtype=object).map(programmes).to_numpy(dtype=object)
@@ -189,21 +188,6 @@ def string_values(column: pd.Series) -> np.ndarray:
     if pd.api.types.infer_dtype(values, skipna=False) == "string":
         return values
     return column.astype(str).to_numpy(dtype=object)
-
-
-def _factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values, sort=True)``; for strings sorted by Arrow (UTF-8 bytes sort as Python sorts
-    strings, code point by code point), a few times faster than pandas' sort of Python strings."""
-    if pd.api.types.infer_dtype(values, skipna=False) != "string":
-        return pd.factorize(values, sort=True)
-    codes, uniques = pd.factorize(values)
-    try:
-        order = pc.array_sort_indices(pa.array(uniques, type=pa.string())).to_numpy()
-    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate, which UTF-8 cannot hold
-        return pd.factorize(values, sort=True)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[order] = np.arange(len(uniques))
-    return rank[codes], np.asarray(uniques, dtype=object)[order]
 
 
 def _has_value(values: np.ndarray) -> np.ndarray:

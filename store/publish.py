@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from connectors.errors import RegistryError
-from matching.text import text_or_empty
+from matching.text import factorize_sorted, text_or_empty
 from store.checkpoint import deferred_checkpoint
 from store.frames import execute_each, fetch_frame
 from store.golden import RECORDS_PER_CHUNK, build_persons, build_persons_in_chunks, string_values
@@ -353,7 +353,7 @@ def _key_ranks(records: pd.DataFrame) -> np.ndarray:
     sources, names = pd.factorize(records["source"])
     if any("|" in str(name) for name in names) or not all(isinstance(name, str) for name in names):
         return (records["source"] + "|" + records["record_id"]).to_numpy(dtype=object)
-    ids, unique_ids = pd.factorize(records["record_id"], sort=True)
+    ids, unique_ids = factorize_sorted(records["record_id"].to_numpy(dtype=object))
     by_prefix = np.argsort(np.asarray([f"{name}|" for name in names], dtype=object), kind="stable")
     source_rank = np.empty(len(names), dtype=np.int64)
     source_rank[by_prefix] = np.arange(len(names))

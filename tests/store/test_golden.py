@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from store.golden import _factorize_sorted, _lexsort, build_persons
+from store.golden import _lexsort, build_persons
 from store.survivorship import FieldRule, Survivorship, load_survivorship, nik_agrees
 
 pytestmark = pytest.mark.unit
@@ -161,17 +161,6 @@ def test_the_nik_chosen_is_the_one_a_sort_of_every_record_chooses():
     assert {registry_id: tuple(chosen["nik"]) for registry_id, chosen in provenance.items() if chosen} == {
         registry_id: (row.source, row.record_id) for registry_id, row in expected.iterrows()
     }
-
-
-@pytest.mark.parametrize(
-    "values",
-    [["b", "a\udc80", "a", "é", "z", "a"], ["b", None, "a"], ["x", 1, "a"], [], ["\x00", "", "a\x00"]],
-)
-def test_sort_keys_are_those_of_pandas_sort(values):
-    values = np.asarray(values, dtype=object)
-    codes, uniques = _factorize_sorted(values)
-    expected_codes, expected_uniques = pd.factorize(values, sort=True)
-    assert list(codes) == list(expected_codes) and list(uniques) == list(expected_uniques)
 
 
 @pytest.mark.parametrize("widest", [3, 2**40])  # one combined key, or too wide for one: numpy's lexsort
