@@ -138,16 +138,32 @@ class PublishSummary:
 def content_hashes(records: pd.DataFrame) -> np.ndarray:
     """A 16-hex-digit hash of each record's raw fields: equal content, equal hash (missing = empty).
 
-    ``pd.util.hash_pandas_object`` of the fields as strings, without its factorising pass (the fields
-    are mostly distinct values) and with the hex digits written by table lookup: the same hashes as
-    hashing ``astype(str)`` columns, in about half the time (it runs over every record of every run).
+    ``pd.util.hash_pandas_object`` of the fields (a frame of them) as strings, without its factorising
+    pass (the fields are mostly distinct values), without building that frame (its object columns were
+    copied into one block: 1.7 s of a 2M increment) and with the hex digits written by table lookup:
+    the same hashes as hashing ``astype(str)`` columns, in about half the time (it runs over every record
+    of every run).
     """
-    raw = pd.DataFrame(
-        {name: _hashed_as(text_or_empty(records[name])) for name in RAW_FIELDS},
-        index=pd.RangeIndex(len(records)),
-    )
-    values = pd.util.hash_pandas_object(raw, index=False, categorize=False).to_numpy()
-    return _hex16(values)
+    columns = (_hashed_as(text_or_empty(records[name])) for name in RAW_FIELDS)
+    hashed = (pd.util.hash_array(column, categorize=False) for column in columns)
+    return _hex16(_combined(hashed, len(RAW_FIELDS), len(records)))
+
+
+def _combined(hashes: Iterator[np.ndarray], count: int, length: int) -> np.ndarray:
+    """``count`` columns' hashes combined row by row as ``hash_pandas_object`` combines a frame's
+    (pandas' ``combine_hash_arrays``, CPython's tuple hash), one column at a time."""
+    out = np.full(length, 0x345678, dtype=np.uint64)
+    multiplier = np.uint64(1000003)
+    seen = 0
+    for position, column in enumerate(hashes):
+        out ^= column
+        out *= multiplier
+        multiplier += np.uint64(82520 + 2 * (count - position))
+        seen += 1
+    if seen != count:
+        raise ValueError(f"{seen} columns hashed, {count} expected")
+    out += np.uint64(97531)
+    return out
 
 
 #: ``_hashed_as`` looks at this many values of a column, and treats it as categorical when they hold at
