@@ -189,10 +189,8 @@ def standardise_records(
     executor: Executor | None = None,
     kk_numbers: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Return ``frame`` (same index and order, original columns kept) with the
-    :data:`STANDARDISED_COLUMNS` added (replacing any earlier standardised columns), as a new frame:
-    ``frame`` itself is left as it is. The original columns are ``frame``'s own arrays, not copies (a
-    copy of a 200k drop's records took 0.5 s).
+    """Return a copy of ``frame`` (same index and order, original columns kept) with the
+    :data:`STANDARDISED_COLUMNS` added (replacing any earlier standardised columns).
 
     ``executor``: where chunks of records are standardised (default: this process); the result is the
     same with any executor. ``kk_numbers``: cleaned KK numbers of records outside the frame
@@ -201,9 +199,7 @@ def standardise_records(
     must be judged as a run over all of them judges it."""
     today = today or dt.date.today()
     executor = executor or LocalExecutor()
-    out = frame.copy(deep=False)
-    for column in [c for c in STANDARDISED_COLUMNS if c in frame]:
-        del out[column]
+    out = frame.drop(columns=[c for c in STANDARDISED_COLUMNS if c in frame]).copy()
     bounds = chunk_bounds(len(frame), executor.records_per_chunk, executor.partitions)
     if len(bounds) <= 1:
         added = _standardised_columns(frame, today)
