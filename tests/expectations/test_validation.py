@@ -191,6 +191,13 @@ def test_results_carry_no_personal_values(kesehatan) -> None:
     assert all(REASON.match(reason) for reason in result.quarantined["reason"])
 
 
+def test_gx_does_not_fingerprint_the_frame(kesehatan) -> None:
+    # GX would hash every value of the frame for this batch marker (expectations.runner)
+    markers = kesehatan[1].gx_result["meta"]["batch_markers"]
+    assert "ge_load_time" in markers
+    assert "pandas_data_fingerprint" not in markers
+
+
 def test_ketenagakerjaan_rules(make_frame) -> None:
     rows: list[dict[str, str | None]] = [
         {"record_id": "22200000001"},  # 1
