@@ -11,8 +11,17 @@ columns, and plain GX expectations check those:
   checks (not in the future, not before 1900).
 
 Which layout a source *should* use is the ``birth_date_format`` pattern's business; these columns only
-ask whether the text names a real day. The helpers live only in the frame handed to GX: results name
-rows by ``source_row`` and never carry the values.
+ask whether the text names a real day.
+
+The length limits read ``<field>_length``: the characters of each present value as GX's own value-length
+check counts them (``len`` of pandas' ``astype(str)`` of the value), missing where the value is. GX's
+pandas check of text lengths turns the column into Python strings and measures them one by one; a range
+check on a float column is one vectorised comparison (GX checks any other dtype value by value), so the
+lengths are counted here by Arrow and handed over as float64 (NaN where missing: GX leaves missing
+values out, as it does for text).
+
+The helpers live only in the frame handed to GX: results name rows by ``source_row`` and never carry the
+values.
 """
 
 from __future__ import annotations
@@ -23,8 +32,20 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["DERIVED_COLUMNS", "MONTH_NUMBERS", "as_calendar_date", "derive_column", "is_real_date"]
+from connectors.schema import CANONICAL_FIELDS
+
+__all__ = [
+    "DERIVED_COLUMNS",
+    "MONTH_NUMBERS",
+    "as_calendar_date",
+    "derive_column",
+    "is_real_date",
+    "length_column",
+    "value_lengths",
+]
 
 #: Indonesian month names (with the old spellings Pebruari and Nopember) -> month number.
 MONTH_NUMBERS: dict[str, int] = {
@@ -90,10 +111,34 @@ def is_real_date(values: pd.Series) -> np.ndarray:
     return _on_distinct(values, lambda text: None if not text.strip() else _calendar_date(text) is not None)
 
 
+def value_lengths(values: pd.Series) -> np.ndarray:
+    """The characters of each present value as GX counts them (``len`` of pandas' ``astype(str)``: a
+    ``str`` as it is), NaN where missing (float64)."""
+    raw = values.to_numpy(dtype=object)
+    present = pd.notna(raw)
+    out = np.full(len(raw), np.nan, dtype=np.float64)
+    text = raw[present]
+    if not len(text):
+        return out
+    try:  # str only: Arrow counts code points, as len() does
+        lengths = pc.utf8_length(pa.array(text, type=pa.string())).to_numpy(zero_copy_only=False)
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError):  # numbers, bytes, lone surrogates
+        # GX's own measure: pandas' text of each value (bytes decoded as UTF-8, numbers written out)
+        lengths = pd.Series(text, dtype=object).astype(str).str.len().to_numpy(dtype=np.float64)
+    out[present] = lengths
+    return out
+
+
+def length_column(field: str) -> str:
+    """The helper column holding the lengths of ``field``'s values."""
+    return f"{field}_length"
+
+
 #: Helper column -> (the canonical column it is computed from, how).
 DERIVED_COLUMNS: dict[str, tuple[str, Callable[[pd.Series], np.ndarray]]] = {
     "birth_date_is_real_date": ("birth_date", is_real_date),
     "birth_date_as_date": ("birth_date", as_calendar_date),
+    **{length_column(field): (field, value_lengths) for field in CANONICAL_FIELDS},
 }
 
 

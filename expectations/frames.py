@@ -6,11 +6,12 @@ object of every column; on Arrow-backed strings a null test reads a bitmap and a
 several times faster on a full source (about 13 s -> 3 s for 180k civil-registry rows).
 
 The checks give the same answers on both forms, because of what GX does with the values
-(``great_expectations/expectations/metrics/column_map_metrics``): regex checks and value lengths run on
+(``great_expectations/expectations/metrics/column_map_metrics``): regex checks run on
 ``column.astype(str)``, which turns Arrow strings back into the same Python ``str`` objects (so the
 patterns run in Python's ``re``, not in Arrow's RE2); value sets use ``isin`` and uniqueness
 ``duplicated`` — exact comparisons of the text on both forms; null tests see a missing value where
-the object column holds ``None``, ``NaN`` or ``pd.NA``.
+the object column holds ``None``, ``NaN`` or ``pd.NA``. (The length limits read lengths counted before
+GX runs, ``expectations.derived``, from the object column.)
 
 A column stays an object column — what GX saw before — whenever that equivalence is not certain:
 

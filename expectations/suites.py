@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from expectations.derived import DERIVED_COLUMNS
+from expectations.derived import DERIVED_COLUMNS, length_column
 from expectations.errors import UnknownSourceError
 
 if TYPE_CHECKING:
@@ -166,8 +166,15 @@ def _in_set(name: str, column: str, values: Iterable[str], notes: str) -> gxe.Ex
 
 
 def _too_long(name: str, column: str, limit: int, notes: str) -> gxe.Expectation:
+    # on the lengths counted before GX runs (``expectations.derived``): GX measures text value by value
     return _expectation(
-        "ExpectColumnValueLengthsToBeBetween", name, column, CRITICAL, "too long", notes, max_value=limit
+        "ExpectColumnValuesToBeBetween",
+        name,
+        length_column(column),
+        CRITICAL,
+        "too long",
+        notes,
+        max_value=limit,
     )
 
 

@@ -1,4 +1,4 @@
-"""The helper columns behind the calendar checks: which texts name a real day."""
+"""The helper columns behind the calendar checks (which texts name a real day) and the length limits."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from expectations.derived import DERIVED_COLUMNS, as_calendar_date, derive_column, is_real_date
+from connectors.schema import CANONICAL_FIELDS
+from expectations.derived import (
+    DERIVED_COLUMNS,
+    as_calendar_date,
+    derive_column,
+    is_real_date,
+    length_column,
+    value_lengths,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -52,9 +60,51 @@ def test_missing_and_blank_are_neither_real_nor_unreal() -> None:
 
 def test_derived_columns_are_computed_from_their_canonical_column() -> None:
     frame = pd.DataFrame({"birth_date": ["17-08-1985", "31-02-1990", None]})
-    assert set(DERIVED_COLUMNS) == {"birth_date_is_real_date", "birth_date_as_date"}
+    lengths = {f"{field}_length" for field in CANONICAL_FIELDS}
+    assert set(DERIVED_COLUMNS) == {"birth_date_is_real_date", "birth_date_as_date", *lengths}
     assert derive_column(frame, "birth_date_is_real_date").tolist() == [True, False, None]
     assert derive_column(frame, "birth_date_as_date").tolist() == [dt.date(1985, 8, 17), None, None]
+    assert DERIVED_COLUMNS[length_column("full_name")][0] == "full_name"
+    assert derive_column(frame, length_column("birth_date"))[:2].tolist() == [10.0, 10.0]
+
+
+def _lengths_as_gx_counts_them(values: pd.Series) -> pd.Series:
+    """GX's pandas value-length check (GX Core 1.x): ``astype(str).str.len()`` of the present values."""
+    present = values[values.notnull()]
+    return present.astype(str).str.len()
+
+
+def test_value_lengths_count_characters_and_leave_missing_values_out() -> None:
+    values = pd.Series(
+        ["BUDI", "", "é", "\U0001f600", "a\x00", None, float("nan"), pd.NA, 3276, b"ab"], dtype=object
+    )
+    lengths = value_lengths(values)
+    assert lengths.dtype == "float64"  # GX compares a float column's range at once, others value by value
+    assert lengths[:5].tolist() == [4.0, 0.0, 1.0, 1.0, 2.0]
+    assert pd.isna(lengths[5:8]).all()
+    assert lengths[8:].tolist() == [4.0, 2.0]  # as pandas writes them: "3276", "ab"
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=30),
+            st.integers(-(10**20), 10**20),
+            st.just(float("nan")),
+            st.text(max_size=5).map(str.encode),  # bytes: pandas' text of them is their UTF-8
+            st.just("\ud800x"),  # a lone surrogate: no UTF-8 for it
+        ),
+        max_size=25,
+    )
+)
+def test_value_lengths_agree_with_gx_on_anything(values: list[object]) -> None:
+    series = pd.Series(values, dtype=object)
+    lengths = value_lengths(series)
+    expected = _lengths_as_gx_counts_them(series)
+    assert list(expected.index) == [i for i in range(len(values)) if not pd.isna(lengths[i])]
+    assert lengths[expected.index.to_numpy(dtype=int)].tolist() == expected.astype(float).tolist()
 
 
 @settings(max_examples=150, deadline=None, database=None)

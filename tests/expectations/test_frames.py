@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from expectations.frames import arrow_text_supported, gx_text_column
 from expectations.quarantine import derive_quarantine, read_results
 from expectations.runner import run_suite
-from expectations.suites import suite_for
+from expectations.suites import MAX_FIELD_LENGTH, suite_columns, suite_for
 from expectations.validation import ARROW_MIN_ROWS, build_gx_frame, validate_source
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ def assert_same_as_object_frames(frame: pd.DataFrame, source: str) -> None:
     suite = suite_for(source)
     arrow = build_gx_frame(frame, suite, arrow_text=True)
     reference = build_gx_frame(frame, suite, arrow_text=False)
-    assert all(dtype.kind == "O" for dtype in reference.dtypes)
+    assert all(reference[column].dtype.kind == "O" for column in suite_columns(suite))
     fast = run_suite(arrow, suite_for(source))
     slow = run_suite(reference, suite_for(source))
     assert _comparable(fast) == _comparable(slow)
@@ -79,8 +79,8 @@ def test_large_frames_get_arrow_text_small_ones_object_text(make_frame) -> None:
     suite = suite_for("bpjs_ketenagakerjaan")
     large = make_frame("bpjs_ketenagakerjaan", [{}] * ARROW_MIN_ROWS)
     assert isinstance(build_gx_frame(large, suite)["full_name"].array, pd.arrays.ArrowStringArray)
-    small = large.iloc[: ARROW_MIN_ROWS - 1]
-    assert all(dtype.kind == "O" for dtype in build_gx_frame(small, suite).dtypes)
+    small = build_gx_frame(large.iloc[: ARROW_MIN_ROWS - 1], suite)
+    assert all(small[column].dtype.kind == "O" for column in suite_columns(suite))
 
 
 def test_plain_text_goes_to_gx_arrow_backed() -> None:
@@ -124,6 +124,46 @@ def test_columns_left_as_objects_mix_with_arrow_columns(make_frame) -> None:
     assert_same_as_object_frames(frame, "penduduk_depok")
     result = validate_source(frame, "penduduk_depok")
     assert result.quarantined.empty  # "\x00" is not blank, as GX on object columns says
+
+
+def test_length_limits_flag_the_rows_gx_text_lengths_flag(make_frame) -> None:
+    # the suites check lengths counted before GX runs (expectations.derived); GX's own check of text
+    # lengths, on the same frames, must flag the same rows
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    long = [
+        "B" * MAX_FIELD_LENGTH,
+        "B" * (MAX_FIELD_LENGTH + 1),
+        "😀" * (MAX_FIELD_LENGTH + 1),
+        "ab\x00" * 400,
+    ]
+    values = [*TRICKY, *long, "e\u0301" * 500, "e\u0301" * 501]
+    frame = make_frame("bpjs_kesehatan", [{"address": value, "phone": value} for value in [*values, None]])
+
+    def flagged(result, name: str) -> list:
+        by_name = {
+            item["expectation_config"]["meta"]["name"]: item for item in result.to_json_dict()["results"]
+        }
+        return by_name[name]["result"]["unexpected_index_list"]
+
+    for arrow_text in (True, False):
+        gx_frame = build_gx_frame(frame, suite_for("bpjs_kesehatan"), arrow_text=arrow_text)
+        ours = run_suite(gx_frame, suite_for("bpjs_kesehatan"))
+        text_lengths = gx.ExpectationSuite(
+            name="text_lengths",
+            expectations=[
+                gxe.ExpectColumnValueLengthsToBeBetween(
+                    column=field, max_value=MAX_FIELD_LENGTH, meta={"name": f"{field}_length"}
+                )
+                for field in ("address", "phone")
+            ],
+        )
+        theirs = run_suite(gx_frame, text_lengths)
+        for name in ("address_length", "phone_length"):
+            assert flagged(ours, name) == flagged(theirs, name)
+            # over the limit: "A" * 1001, "B" * 1001, 1001 emoji, 400 "ab\x00", 501 "e" + accent
+            assert len(flagged(ours, name)[0]["source_row"]) == 5
 
 
 _TEXT = st.one_of(

@@ -84,17 +84,19 @@ def test_exactly_the_id_name_and_length_checks_are_critical(source: str) -> None
 @pytest.mark.parametrize("source", SOURCE_NAMES)
 def test_every_field_is_length_checked_and_the_record_id_to_the_registrys_width(source: str) -> None:
     by_name = _by_name(suite_for(source))
+    # on the helper columns of the values' lengths (expectations.derived), reported as the field's
     record_id = by_name["record_id_length"]
-    assert isinstance(record_id, gxe.ExpectColumnValueLengthsToBeBetween)
-    assert (record_id.column, record_id.max_value, record_id.meta["rule"]) == (
+    assert isinstance(record_id, gxe.ExpectColumnValuesToBeBetween)
+    assert (record_id.column, record_id.meta["column"], record_id.max_value, record_id.meta["rule"]) == (
+        "record_id_length",
         "record_id",
         MAX_RECORD_ID_LENGTH,
         "too long",
     )
     for name in length_names(source):
         expectation = by_name[name]
-        assert isinstance(expectation, gxe.ExpectColumnValueLengthsToBeBetween)
-        assert f"{expectation.column}_length" == name
+        assert isinstance(expectation, gxe.ExpectColumnValuesToBeBetween)
+        assert expectation.column == name and f"{expectation.meta['column']}_length" == name
         assert expectation.max_value == MAX_FIELD_LENGTH and expectation.min_value is None
         assert expectation.meta["rule"] == "too long"
 
@@ -112,7 +114,7 @@ def test_critical_checks_are_the_gx_expectations_asked_for(source: str) -> None:
     assert isinstance(by_name["record_id_present"], gxe.ExpectColumnValuesToNotBeNull)
     assert isinstance(by_name["record_id_not_blank"], gxe.ExpectColumnValuesToNotMatchRegex)
     assert isinstance(by_name["record_id_unique"], gxe.ExpectColumnValuesToBeUnique)
-    assert isinstance(by_name["record_id_length"], gxe.ExpectColumnValueLengthsToBeBetween)
+    assert isinstance(by_name["record_id_length"], gxe.ExpectColumnValuesToBeBetween)
     assert isinstance(by_name["full_name_present"], gxe.ExpectColumnValuesToNotBeNull)
     assert isinstance(by_name["full_name_not_blank"], gxe.ExpectColumnValuesToNotMatchRegex)
     assert [by_name[name].meta["rule"] for name in CRITICAL_NAMES] == [
@@ -130,10 +132,14 @@ def test_critical_checks_are_the_gx_expectations_asked_for(source: str) -> None:
 
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
-def test_suites_read_only_canonical_columns_and_the_birth_date_helpers(source: str) -> None:
+def test_suites_read_only_canonical_columns_and_their_helpers(source: str) -> None:
     suite = suite_for(source)
     assert set(suite_columns(suite)) <= set(CANONICAL_FIELDS)
-    assert suite_helper_columns(suite) == ("birth_date_is_real_date", "birth_date_as_date")
+    assert suite_helper_columns(suite) == (
+        *(f"{field}_length" for field in SOURCE_FIELDS[source]),
+        "birth_date_is_real_date",
+        "birth_date_as_date",
+    )
     assert set(suite_helper_columns(suite)) <= set(DERIVED_COLUMNS)
 
 
