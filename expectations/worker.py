@@ -2,21 +2,22 @@
 
 Importing GX takes about two seconds of one core, every run. A nightly increment validates only its new
 and changed rows (a few thousand), so for it the import is a large part of the validate stage, and it
-comes after the reading (the drop and the registry), which keeps one core busy and leaves the other
-idle. The worker is a fresh interpreter (``python -c``: nothing of this process, Prefect's threads
-included, is copied into it, and no script of the caller's is run again there) that imports GX as soon
-as it starts, on that other core, while this process reads. ``validate`` then sends it the rows over a
-socket pair (pickled, as ``multiprocessing.connection`` frames them) and waits for what
+comes after the reading (the drop and the registry), which keeps one core busy and leaves the other idle.
+A full run of sources that fit (``MAX_WORKER_ROWS``) also validates each source there while this process
+reads the next one. The worker is a fresh interpreter (``python -c``: nothing of this process, Prefect's
+threads included, is copied into it, and no script of the caller's is run again there) that imports GX as
+soon as it starts, on that other core, while this process reads. ``validate`` then sends it the rows over
+a socket pair (pickled, as ``multiprocessing.connection`` frames them) and waits for what
 ``validate_source`` found there. ``submit`` sends them without waiting (a thread of this process sends
 and receives; the frames are validated one after another, in the order sent), so that this process goes
 on reading the next source while GX validates the last one; ``PendingValidation.result`` waits.
 
 Same results as ``validate_source`` here: the same function runs on the same rows. The rows that passed
-are not sent back: the worker names them by position and they are taken from the frame here (same
-index, same columns, same objects). The worker's log lines (``expectations`` at this process's level,
-anything at WARNING or above) come back with the result and are logged here by the same loggers; an
-error raised there is raised here. Meant for small frames: the rows travel pickled, so a full run's
-frames are validated in the calling process (``fits``). POSIX only (the socket is passed as a file
+are not sent back: the worker names them by position and they are taken from the frame here (same index,
+same columns, same objects). The worker's log lines (``expectations`` at this process's level, anything
+at WARNING or above) come back with the result and are logged here by the same loggers; an error raised
+there is raised here. Meant for frames of up to ``MAX_WORKER_ROWS`` rows: the rows travel pickled, so
+larger frames are validated in the calling process (``fits``). POSIX only (the socket is passed as a file
 descriptor), as the rest of the deployment.
 """
 

@@ -311,8 +311,10 @@ def sync(
         # incremental: only the persons that new, changed and vanished records touch are decided again
         # (a steward decision since the last run can touch any person: then every person is)
         incremental = not full and count_persons(engine) > 0 and not decisions_since_last_run(engine)
-        # an increment validates its new and changed rows in a process that imports GX meanwhile
-        worker = ValidationWorker() if incremental else None
+        # GX validates in a second process that imports it meanwhile, while this one reads the next
+        # source: an increment's new and changed rows, a full run's sources of up to MAX_WORKER_ROWS rows
+        # (larger ones are validated here: pickling them costs more than it saves)
+        worker = ValidationWorker() if plan.refresh else None
         # every source's live records: a carried-over source (``only``) is unchanged by definition
         known = tasks["read-registry"](quote(engine), list(drop.names)) if incremental else None
         # GX Data Docs per source next to the run's report (reporting.data_docs_dir), linked from it;

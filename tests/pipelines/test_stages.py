@@ -166,6 +166,30 @@ def test_a_validation_started_in_the_worker_finishes_as_one_run_here(drop_config
     assert there.notes == here.notes
 
 
+def test_a_full_validation_in_the_worker_is_the_one_here(drop_config):
+    # a full run sends whole sources (up to MAX_WORKER_ROWS rows) to the worker
+    from expectations.worker import ValidationWorker
+
+    source = next(item for item in drop_config.sources if item.kind == "csv")
+    batch = read_source(source)
+    records = batch.records.copy()
+    records.loc[3, "full_name"] = "  "  # quarantined: blank name
+    records.loc[9, "record_id"] = records.loc[10, "record_id"]  # the later row quarantined as a duplicate
+    records.loc[7, "nik"] = "32760A"  # reported only
+    broken = dataclasses.replace(batch, records=records)
+    here = stages.validate_batch(broken)
+    assert len(here.quarantine) == len(batch.rejected) + 2
+    with ValidationWorker() as worker:
+        started = stages.start_validation(broken, worker=worker)
+        assert started.pending is not None and len(started.pending.frame) == len(records)
+        there = stages.finish_validation(started)
+    pd.testing.assert_frame_equal(there.records, here.records)
+    pd.testing.assert_frame_equal(there.expectations, here.expectations)
+    pd.testing.assert_frame_equal(there.quarantine, here.quarantine)
+    assert list(there.content_hashes) == list(here.content_hashes)
+    assert there.held_positions is None and here.held_positions is None
+
+
 def test_the_stored_model_is_used_only_when_it_fits_tonight(tmp_path, caplog):
     from matching.settings import training_hash
     from store.trained import write_match_model
