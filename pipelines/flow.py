@@ -53,6 +53,7 @@ from pipelines.increments import (
 from pipelines.progress import StageClock
 from pipelines.settings import ExecutorName, RegistrySettings, SourceName
 from pipelines.stages import stored_model
+from pipelines.standardise_ahead import passed_rows, rows_read, validated_elsewhere
 from reporting import ReportInputs, data_docs_dir, write_report
 from store import PublishSummary, RunOutcome, open_registry, publish_run, redact_url
 from store.checkpoint import checkpoint_in_background
@@ -330,6 +331,12 @@ def sync(
                     docs = data_docs_dir(report_folder, run_id, batch.source)
                     batch = tasks["send-to-validation"](batch, docs, quote(known), quote(worker))
                 batches.append(batch)
+        # a full run standardises every row read while the worker validates them; the rows GX
+        # quarantines are left out after (pipelines.standardise_ahead)
+        ahead = None
+        if not incremental and not plan.held and validated_elsewhere(batches):
+            with clock.stage("standardise"):
+                ahead = tasks["standardise"](quote(rows_read(batches)), executor, dask_address)
         # an increment is scored with the model the last full run trained on every record, when the
         # match settings it was trained with are tonight's (else it trains on a padded frame)
         model = (
@@ -360,7 +367,13 @@ def sync(
             increment = None
             hashes = stages.combine_hashes(sources)
             # an increment takes the rows it decides again from the sources' frames (no 400k-row copy)
-            combined = [item.records for item in sources] if incremental else stages.combine_records(sources)
+            combined = (
+                None
+                if ahead is not None
+                else [item.records for item in sources]
+                if incremental
+                else stages.combine_records(sources)
+            )
             if incremental:
                 # quote: Prefect must not walk the engine, the frames or the settings model
                 increment = tasks["diff"](
@@ -377,14 +390,17 @@ def sync(
                 # the new and changed records were standardised to find their neighbours already
                 combined, hashes = increment.to_standardise, increment.content_hashes
             kk_numbers = increment.kk_numbers if increment is not None else None
-            records = tasks["standardise"](quote(combined), executor, dask_address, quote(kk_numbers))
+            if ahead is not None:
+                records = passed_rows(ahead, batches, sources)
+            else:
+                records = tasks["standardise"](quote(combined), executor, dask_address, quote(kk_numbers))
             if increment is not None:
                 records = increment.standardised(records)
         # every record that goes on is in ``records`` now: the sources' frames go before matching and
         # publishing (at Depok scale they are gigabytes)
         sources = stages.without_records(sources)
         persons_before = snapshot.persons
-        del batches, validated, combined, known, snapshot
+        del batches, validated, combined, known, snapshot, ahead
         # quote: Prefect must not walk the settings model or the scored arrays
         with clock.stage("match"):
             within = increment is not None and model is not None
