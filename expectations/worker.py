@@ -45,9 +45,10 @@ from expectations.outcomes import SourceValidation
 
 __all__ = ["MAX_WORKER_ROWS", "PendingValidation", "ValidationWorker"]
 
-#: Frames of at most this many rows are sent to the worker (``ValidationWorker.fits``): pickling them
-#: both ways costs well under the import the worker saves; larger ones are validated where they are.
-MAX_WORKER_ROWS = 200_000
+#: Frames of at most this many rows are sent to the worker (``ValidationWorker.fits``): every source of
+#: a Depok drop (the largest has 1.8M rows; the worker then held 3.4 GB at most, BENCHMARKS.md); larger
+#: ones are validated where they are.
+MAX_WORKER_ROWS = 2_000_000
 #: The loggers whose lines come back from the worker at this process's level.
 _OUR_LOGGER = "expectations"
 

@@ -314,7 +314,7 @@ def sync(
         incremental = not full and count_persons(engine) > 0 and not decisions_since_last_run(engine)
         # GX validates in a second process that imports it meanwhile, while this one reads the next
         # source: an increment's new and changed rows, a full run's sources of up to MAX_WORKER_ROWS rows
-        # (larger ones are validated here: pickling them costs more than it saves)
+        # (larger ones are validated here)
         worker = ValidationWorker() if plan.refresh else None
         # every source's live records: a carried-over source (``only``) is unchanged by definition
         known = tasks["read-registry"](quote(engine), list(drop.names)) if incremental else None
