@@ -46,7 +46,7 @@ from expectations.outcomes import SourceValidation
 __all__ = ["MAX_WORKER_ROWS", "PendingValidation", "ValidationWorker"]
 
 #: Frames of at most this many rows are sent to the worker (``ValidationWorker.fits``): every source of
-#: a Depok drop (the largest has 1.8M rows; the worker then held 3.4 GB at most, BENCHMARKS.md); larger
+#: a Depok drop (the largest has 1.8M rows; the worker then held up to 4.9 GB, BENCHMARKS.md); larger
 #: ones are validated where they are.
 MAX_WORKER_ROWS = 2_000_000
 #: The loggers whose lines come back from the worker at this process's level.
