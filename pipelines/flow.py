@@ -366,14 +366,12 @@ def sync(
         with clock.stage("standardise"):
             increment = None
             hashes = stages.combine_hashes(sources)
-            # an increment takes the rows it decides again from the sources' frames (no 400k-row copy)
-            combined = (
-                None
-                if ahead is not None
-                else [item.records for item in sources]
-                if incremental
-                else stages.combine_records(sources)
-            )
+            combined = None
+            if ahead is None:
+                # an increment takes the rows it decides again from the sources' frames (no 400k-row copy)
+                combined = (
+                    [item.records for item in sources] if incremental else stages.combine_records(sources)
+                )
             if incremental:
                 # quote: Prefect must not walk the engine, the frames or the settings model
                 increment = tasks["diff"](
