@@ -137,6 +137,15 @@ def test_an_incremental_validation_checks_only_new_changed_and_repeated_rows(dro
     assert list(same.held_positions) == list(range(len(same.records)))
 
 
+def _assert_same_validation(there, here) -> None:
+    """A validation finished from the worker's result equals the one run here: rows, outcomes,
+    quarantine and content hashes."""
+    pd.testing.assert_frame_equal(there.records, here.records)
+    pd.testing.assert_frame_equal(there.expectations, here.expectations)
+    pd.testing.assert_frame_equal(there.quarantine, here.quarantine)
+    assert list(there.content_hashes) == list(here.content_hashes)
+
+
 def test_a_validation_started_in_the_worker_finishes_as_one_run_here(drop_config):
     from expectations.worker import ValidationWorker
     from store.publish import content_hashes
@@ -158,10 +167,7 @@ def test_a_validation_started_in_the_worker_finishes_as_one_run_here(drop_config
             len(batch.records),
         ]
         there = stages.finish_validation(started)
-    pd.testing.assert_frame_equal(there.records, here.records)
-    pd.testing.assert_frame_equal(there.expectations, here.expectations)
-    pd.testing.assert_frame_equal(there.quarantine, here.quarantine)
-    assert list(there.content_hashes) == list(here.content_hashes)
+    _assert_same_validation(there, here)
     assert list(there.held_positions) == list(here.held_positions)
     assert there.notes == here.notes
 
@@ -183,10 +189,7 @@ def test_a_full_validation_in_the_worker_is_the_one_here(drop_config):
         started = stages.start_validation(broken, worker=worker)
         assert started.pending is not None and len(started.pending.frame) == len(records)
         there = stages.finish_validation(started)
-    pd.testing.assert_frame_equal(there.records, here.records)
-    pd.testing.assert_frame_equal(there.expectations, here.expectations)
-    pd.testing.assert_frame_equal(there.quarantine, here.quarantine)
-    assert list(there.content_hashes) == list(here.content_hashes)
+    _assert_same_validation(there, here)
     assert there.held_positions is None and here.held_positions is None
 
 
