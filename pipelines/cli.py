@@ -24,6 +24,8 @@ from pipelines.settings import EXECUTOR_CHOICES, SOURCE_CHOICES, RegistrySetting
 __all__ = ["console_main", "main"]
 
 _OUR_LOGGERS = "connectors,matching,expectations,store,reporting,pipelines,synthetic"
+#: Seconds a run waits for its temporary Prefect server (no PREFECT_API_URL) to answer.
+TEMPORARY_SERVER_TIMEOUT = 180
 
 
 def _quiet_third_parties() -> None:
@@ -31,6 +33,9 @@ def _quiet_third_parties() -> None:
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", _OUR_LOGGERS)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # the first temporary server on a machine creates and migrates Prefect's database: more than
+    # Prefect's 20 s on a slow 2-core machine (the quick start's `make run` on a fresh clone)
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(TEMPORARY_SERVER_TIMEOUT))
 
 
 class _UserErrorTracebackFilter(logging.Filter):
@@ -161,7 +166,21 @@ def run(
         fail(str(error))
     except DATABASE_ERRORS as error:  # the registry database went away during the run
         fail(database_unavailable(db, error))
+    except RuntimeError as error:
+        if not _temporary_server_failed(error):
+            raise
+        fail(
+            f"the temporary Prefect server did not answer within "
+            f"{os.environ.get('PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS')} s: point "
+            "PREFECT_API_URL at a running server (prefect server start) or raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+        )
     _print_counts(result, db)
+
+
+def _temporary_server_failed(error: RuntimeError) -> bool:
+    """Prefect's error when the temporary server it starts for a run does not come up in time."""
+    return "ephemeral Prefect API server" in str(error)
 
 
 @main.command()

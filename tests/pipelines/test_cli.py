@@ -118,3 +118,38 @@ def test_the_console_script_keeps_the_exit_status_and_every_line_of_output(tmp_p
         assert outcome == (normal.returncode, normal.stdout, normal.stderr)
         assert fast.stdout or fast.stderr
     assert fast.returncode == 2 and fast.stderr.startswith("registry: error:")
+
+
+def test_a_temporary_prefect_server_that_does_not_come_up_is_one_line_naming_the_remedy(tmp_path):
+    """Without PREFECT_API_URL a run starts a temporary server; on a fresh machine that server first
+    creates its database. When it does not answer in time the run says so in one line (no traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1"
+    )
+    code = "from pipelines.cli import console_main; console_main()"
+    arguments = ["run", "--config", "data/samples/sources.yaml", "--db", f"sqlite:///{tmp_path / 'r.db'}"]
+    completed = subprocess.run(
+        [sys.executable, "-c", code, *arguments], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("registry: error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("registry: error: the temporary Prefect server did not answer within 1 s")
+    assert "PREFECT_API_URL" in errors[0]
+    assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "r.db").exists()
+
+
+def test_runs_wait_longer_than_prefects_default_for_their_temporary_server(monkeypatch):
+    from prefect.settings import Settings
+
+    from pipelines.cli import TEMPORARY_SERVER_TIMEOUT, _quiet_third_parties
+
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", raising=False)
+    _quiet_third_parties()
+    assert Settings().server.ephemeral.startup_timeout_seconds == TEMPORARY_SERVER_TIMEOUT > 20
