@@ -6,7 +6,10 @@ those chunks; the global steps between them (blocking, term frequencies, EM on t
 counts, clustering) stay in the calling process. Both executors run the *same* chunk functions on the
 *same* chunks, so a run gives the same links whichever executor it used.
 
-* :class:`LocalExecutor` — a loop in this process (the default).
+* :class:`LocalExecutor` — this machine: a loop in this process, and with ``processes`` > 1 also
+  helper processes forked from it (``concurrent.futures.ProcessPoolExecutor``, ``fork``): they inherit
+  the data every chunk needs instead of receiving it, take the first chunks while this process works
+  through the last ones, and send their results back pickled. Where ``fork`` is not available, a loop.
 * :class:`DaskExecutor` — ``distributed.Client``: an existing scheduler (``tcp://host:8786``) or, with
   no address, a temporary ``LocalCluster`` on this machine. Data every chunk needs (the per-record
   comparison features) is scattered to the workers once; the chunks are scattered and mapped with
@@ -19,11 +22,14 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from matching.errors import MatchSettingsError
+from matching.errors import MatchingError, MatchSettingsError
 
 __all__ = [
     "EXECUTOR_NAMES",
@@ -87,16 +93,81 @@ class Executor:
 
 
 class LocalExecutor(Executor):
-    """Runs every chunk in this process, one after the other."""
+    """Runs the chunks on this machine: in this process, one after the other; with ``processes`` > 1,
+    ``processes - 1`` forked helper processes take a share of them (see the module docstring).
+
+    The helpers are forked for each ``map`` of two or more chunks and end with it, so they hold no
+    more than that map's data; what they inherit is shared with this process until either writes to it
+    (copy on write: touching a Python object's reference count copies its page). On a platform without
+    ``fork`` (``multiprocessing.get_all_start_methods``), ``processes`` is 1.
+    """
 
     name = "local"
 
-    def __init__(self, *, records_per_chunk: int = RECORDS_PER_CHUNK, pairs_per_chunk: int = PAIRS_PER_CHUNK):
+    def __init__(
+        self,
+        *,
+        records_per_chunk: int = RECORDS_PER_CHUNK,
+        pairs_per_chunk: int = PAIRS_PER_CHUNK,
+        processes: int = 1,
+    ):
+        if processes < 1:
+            raise MatchSettingsError(f"the local executor needs at least 1 process, not {processes}")
         self.records_per_chunk = records_per_chunk
         self.pairs_per_chunk = pairs_per_chunk
+        self.processes = processes if "fork" in multiprocessing.get_all_start_methods() else 1
+
+    @property
+    def partitions(self) -> int:
+        return self.processes
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Any]:
-        return [function(item, *shared) for item in items]
+        items = list(items)
+        if self.processes == 1 or len(items) < 2:
+            return [function(item, *shared) for item in items]
+        return _map_forked(function, items, shared, self.processes - 1)
+
+
+#: What the helpers of ``_map_forked`` call each chunk with: ``(function, shared)``, set before they are
+#: forked (they inherit it; nothing of it is pickled).
+_INHERITED: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+
+
+def _run_inherited(item: Any) -> Any:
+    """In a helper: one chunk, with the function and shared data inherited from the parent."""
+    assert _INHERITED is not None, "a helper process runs chunks only for _map_forked"
+    function, shared = _INHERITED
+    return function(item, *shared)
+
+
+def _map_forked(
+    function: Callable[..., Any], items: list[Any], shared: tuple[Any, ...], helpers: int
+) -> list[Any]:
+    """``[function(item, *shared) for item in items]``: the first ``helpers / (helpers + 1)`` of the
+    chunks in forked helper processes, the others here meanwhile; results in the items' order."""
+    global _INHERITED
+    theirs = len(items) * helpers // (helpers + 1)
+    _INHERITED = (function, shared)
+    pool = ProcessPoolExecutor(
+        max_workers=min(helpers, theirs), mp_context=multiprocessing.get_context("fork")
+    )
+    finished = False
+    try:
+        # the helpers are forked at the first submit, with ``_INHERITED`` set
+        futures = [pool.submit(_run_inherited, item) for item in items[:theirs]]
+        ours = [function(item, *shared) for item in items[theirs:]]
+        results = [future.result() for future in futures] + ours
+        finished = True
+        return results
+    except BrokenProcessPool as error:
+        raise MatchingError(
+            f"a helper process of the local executor ended while it ran {function.__name__} (out of "
+            "memory?); run with fewer processes (REGISTRY_LOCAL_PROCESSES=1)"
+        ) from error
+    finally:
+        _INHERITED = None
+        # on an error here, the chunks not yet started are dropped and the running ones waited for
+        pool.shutdown(wait=True, cancel_futures=not finished)
 
 
 class DaskExecutor(Executor):
@@ -183,16 +254,19 @@ class DaskExecutor(Executor):
 
 @contextmanager
 def open_executor(
-    name: str | None = "local", address: str | None = None, **options: Any
+    name: str | None = "local", address: str | None = None, *, processes: int = 1, **options: Any
 ) -> Iterator[Executor]:
-    """The executor called ``name`` (``local`` or ``dask``; ``address``: the Dask scheduler), closed on
-    exit. An address without ``dask`` is refused, so a typo never silently runs everything locally."""
+    """The executor called ``name`` (``local`` or ``dask``; ``address``: the Dask scheduler;
+    ``processes``: the local executor's), closed on exit. An address without ``dask`` is refused, so a
+    typo never silently runs everything locally."""
     name = (name or "local").lower()
     if name not in EXECUTOR_NAMES:
         raise MatchSettingsError(f"unknown executor {name!r}; choose one of {', '.join(EXECUTOR_NAMES)}")
     if name == "local" and address:
         raise MatchSettingsError("a Dask scheduler address needs the dask executor (--executor dask)")
-    executor: Executor = DaskExecutor(address, **options) if name == "dask" else LocalExecutor(**options)
+    executor: Executor = (
+        DaskExecutor(address, **options) if name == "dask" else LocalExecutor(processes=processes, **options)
+    )
     try:
         yield executor
     finally:

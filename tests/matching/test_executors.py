@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matching import MatchSettingsError, cluster_scored, score_records, standardise_records
+from matching import MatchingError, MatchSettingsError, cluster_scored, score_records, standardise_records
 from matching.executors import LocalExecutor, chunk_bounds, open_executor
 from matching.scoring import merge_pattern_counts, pattern_counts
 
@@ -94,3 +94,74 @@ def test_open_executor_refuses_unknown_names_and_an_address_without_dask():
         pass
     with pytest.raises(MatchSettingsError, match="--executor dask"), open_executor("local", "tcp://h:8786"):
         pass
+
+
+def test_helper_processes_score_standardise_and_cluster_as_one_process_does(people, fast_settings):
+    frame = people.drop(columns=["person"])
+    one = LocalExecutor(records_per_chunk=211, pairs_per_chunk=997)
+    two = LocalExecutor(records_per_chunk=211, pairs_per_chunk=997, processes=2)
+    std = standardise_records(frame, today=TODAY, executor=one)
+    pd.testing.assert_frame_equal(standardise_records(frame, today=TODAY, executor=two), std)
+    whole = score_records(std, fast_settings, executor=one)
+    forked = score_records(std, fast_settings, executor=two)
+    assert_same_scores(forked, whole)
+    assert np.array_equal(
+        cluster_scored(std, forked, fast_settings).cluster_ids,
+        cluster_scored(std, whole, fast_settings).cluster_ids,
+    )
+
+
+def _square_and_pid(item: int, offset: int) -> tuple[int, int]:
+    import os
+
+    return item * item + offset, os.getpid()
+
+
+def test_helpers_take_the_first_chunks_and_this_process_the_last_in_order():
+    import os
+
+    executor = LocalExecutor(processes=3)
+    assert executor.partitions == 3
+    results = executor.map(_square_and_pid, range(9), 1)
+    assert [value for value, _ in results] == [i * i + 1 for i in range(9)]
+    pids = [pid for _, pid in results]
+    # two helpers share the first six chunks; this process ran the last three
+    assert pids[6:] == [os.getpid()] * 3
+    assert os.getpid() not in pids[:6]
+    # one chunk, or one process: no helper
+    assert LocalExecutor(processes=3).map(_square_and_pid, [4], 0) == [(16, os.getpid())]
+    assert {pid for _, pid in LocalExecutor().map(_square_and_pid, range(4), 0)} == {os.getpid()}
+
+
+def test_a_chunk_that_fails_in_a_helper_raises_here():
+    def failing(item: int) -> int:
+        if item == 0:
+            raise ValueError("chunk 0 is bad")
+        return item
+
+    with pytest.raises(ValueError, match="chunk 0 is bad"):
+        LocalExecutor(processes=2).map(failing, range(4))
+
+
+def test_a_helper_that_dies_ends_the_map_with_a_clear_error():
+    import os
+    import signal
+
+    parent = os.getpid()
+
+    def killed(item: int) -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item
+
+    with pytest.raises(
+        MatchingError, match="helper process .* ended while it ran killed .*LOCAL_PROCESSES=1"
+    ):
+        LocalExecutor(processes=2).map(killed, range(4))
+
+
+def test_the_local_executor_needs_a_process():
+    with pytest.raises(MatchSettingsError, match="at least 1 process"):
+        LocalExecutor(processes=0)
+    with open_executor("local", processes=2) as executor:
+        assert executor.processes == 2
