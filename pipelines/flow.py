@@ -157,6 +157,8 @@ def standardise(
     dask_address: str | None = None,
     kk_numbers: np.ndarray | None = None,
 ) -> pd.DataFrame:
+    # in this process only (no forked helper): a helper forked from the process that holds the sources'
+    # frames copies the pages it touches; at 2M persons the run then passed 12 GB (BENCHMARKS.md)
     with open_executor(executor, dask_address) as run_on:
         return standardise_records(records, executor=run_on, kk_numbers=kk_numbers)
 
@@ -173,8 +175,9 @@ def match(
     extra_pairs: tuple[str, np.ndarray, np.ndarray] | None = None,
     frequencies: dict | None = None,
     population_size: int | None = None,
+    processes: int = 1,
 ) -> ScoredPairs:
-    with open_executor(executor, dask_address) as run_on:
+    with open_executor(executor, dask_address, processes=processes) as run_on:
         return score_records(
             records,
             settings,
@@ -293,6 +296,8 @@ def sync(
     tasks = _configured(options)
     executor = executor or ("dask" if dask_address else options.executor)
     dask_address = dask_address or (options.dask_address if executor == "dask" else None)
+    # the local executor's processes for matching (this one and forked helpers); Dask has its workers
+    processes = options.local_processes if executor == "local" else 1
     clock = StageClock()
     run_id, started_at = stages.new_run_id(), datetime.now(UTC)
     settings = stages.match_settings(match_settings, threshold)
@@ -414,6 +419,7 @@ def sync(
                     quote(increment.pairs_of_former_persons() if increment is not None else None),
                     quote(increment.frequencies if within else None),
                     increment.population_size if within and increment.frequencies is not None else None,
+                    processes=processes,
                 )
                 if len(records)
                 else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -46,6 +47,11 @@ class RegistrySettings(BaseSettings):
     # this machine when no address is given). Same links either way.
     executor: ExecutorName = "local"
     dask_address: str | None = None
+    # The local executor's processes for matching: this one and (local_processes - 1) helpers forked for
+    # each chunked step of comparing pairs (matching.executors.LocalExecutor); default: the machine's
+    # cores, at most 2 (each helper copies the pages of the data it touches: more of them, more memory).
+    # Same links either way.
+    local_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 2), ge=1, le=64)
 
     # An incremental run scores its frame with the model the last full run trained on every record
     # (no training, no padding) when that run had at least this many records; below it, m of rare

@@ -34,3 +34,15 @@ def test_nonsense_is_refused(monkeypatch):
     monkeypatch.setenv("REGISTRY_PUBLISH_TIMEOUT", "0")
     with pytest.raises(ValidationError):
         RegistrySettings()
+
+
+def test_the_local_executor_uses_up_to_two_cores_unless_told(monkeypatch):
+    import os
+
+    monkeypatch.delenv("REGISTRY_LOCAL_PROCESSES", raising=False)
+    assert RegistrySettings().local_processes == min(os.cpu_count() or 1, 2)
+    monkeypatch.setenv("REGISTRY_LOCAL_PROCESSES", "1")
+    assert RegistrySettings().local_processes == 1
+    monkeypatch.setenv("REGISTRY_LOCAL_PROCESSES", "0")
+    with pytest.raises(ValidationError):
+        RegistrySettings()
