@@ -73,7 +73,7 @@ def _stages(output: str) -> str:
 
 
 @contextlib.contextmanager
-def _prefect_server(port: int) -> Iterator[dict[str, str]]:
+def prefect_server(port: int) -> Iterator[dict[str, str]]:
     """A Prefect server on loopback for every run (as the nightly deployment has), instead of the
     temporary server each ``registry run`` starts otherwise; yields the runs' environment."""
     home = tempfile.mkdtemp(prefix="prefect-home-")
@@ -168,7 +168,7 @@ def main() -> None:
     arguments = parser.parse_args()
     with contextlib.ExitStack() as stack:
         env = (
-            stack.enter_context(_prefect_server(arguments.prefect_server))
+            stack.enter_context(prefect_server(arguments.prefect_server))
             if arguments.prefect_server
             else None
         )

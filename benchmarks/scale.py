@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scale.py --persons 20000
     .venv/bin/python benchmarks/scale.py --persons 200000 --seed 1 --json /tmp/scale-200k.json
+    .venv/bin/python benchmarks/scale.py --persons 200000 --seed 1 --prefect-server 4321
     .venv/bin/python benchmarks/scale.py --persons 1000000 --skip-splink
     .venv/bin/python benchmarks/scale.py --persons 200000 --db postgresql+psycopg://registry@dbhost/empty
 
@@ -13,13 +14,17 @@ For every size (default 20k and 200k persons; 1M and 2M when named) and the seed
    ``benchmarks/cache/day2-<persons>-seed<seed>/``, as ``incremental.py`` does); each generation runs in
    its own process, so its seconds and peak memory are measured (a cached drop shows ``cached``);
 2. **full run**: ``registry run`` through the installed CLI into a fresh registry (SQLite in a temporary
-   folder, or ``--db``: an empty database; then only one size), then the pairwise P / R / F1 of the
+   folder, or ``--db``: an empty database; then only one size), each run starting Prefect's temporary
+   server, or with ``--prefect-server PORT`` reporting to one server the script starts first (as the
+   nightly deployment's runs do), then the pairwise P / R / F1 of the
    registry against the drop's ``truth.csv`` (``pipelines.evaluation.evaluate_registry``, what
    ``registry evaluate`` prints);
 3. **incremental run**: ``registry run`` of day 2 on that registry, scored against day 2's truth;
 4. **ours, matching only** (its own process): the drop read with ``connectors.read_drop``, then
    ``standardise_records``, then ``score_records`` + ``cluster_scored`` (= ``link_records``) timed on their
-   own; 5. **Splink** (its own process): ``splink_baseline.link_generated`` on the *same* standardised
+   own; scoring on the local executor a ``registry run`` matches with (``REGISTRY_LOCAL_PROCESSES``: by
+   default this process and a forked helper on a 2-core machine; DuckDB uses every core too);
+5. **Splink** (its own process): ``splink_baseline.link_generated`` on the *same* standardised
    frame (pickled by step 4), standardised records in, clusters out.
 
 Per step: wall seconds, peak memory, candidate pairs, records per second, F1; per pipeline stage of the
@@ -119,7 +124,7 @@ def _vm_hwm_kb(pid: int) -> int | None:
     return None
 
 
-def run_measured(name: str, command: list[str], log_dir: Path) -> Measured:
+def run_measured(name: str, command: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Measured:
     """Run ``command`` (cwd: the repository) with stdout/stderr to files, watching its memory and, for
     ``registry run``, which pipeline stage it is in."""
     import psutil
@@ -129,7 +134,7 @@ def run_measured(name: str, command: list[str], log_dir: Path) -> Measured:
     load_start = os.getloadavg()[0]
     started = time.perf_counter()
     with open(out_path, "w") as out, open(err_path, "w") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env)
     state = {"hwm_kb": 0, "others": 0, "stage": None, "stage_peak": {}}
     stop = threading.Event()
 
@@ -251,8 +256,12 @@ def worker_ours(drop: Path, std_out: Path | None, result_path: Path) -> None:
     from quality import load_drop
 
     from matching import cluster_scored, load_settings, pairwise_scores, score_records, standardise_records
+    from matching.executors import LocalExecutor
+    from pipelines.settings import RegistrySettings
 
     warnings.filterwarnings("ignore", category=FutureWarning)
+    # the processes a `registry run` matches with (REGISTRY_LOCAL_PROCESSES; DuckDB uses every core too)
+    executor = LocalExecutor(processes=RegistrySettings().local_processes)
     clock = time.perf_counter()
     canonical, truth, truth_records = load_drop(drop)
     read_seconds = time.perf_counter() - clock
@@ -262,7 +271,7 @@ def worker_ours(drop: Path, std_out: Path | None, result_path: Path) -> None:
     del canonical
     settings = load_settings()
     clock = time.perf_counter()
-    scored = score_records(std, settings)
+    scored = score_records(std, settings, executor=executor)
     score_seconds = time.perf_counter() - clock
     clock = time.perf_counter()
     result = cluster_scored(std, scored, settings)
@@ -273,6 +282,7 @@ def worker_ours(drop: Path, std_out: Path | None, result_path: Path) -> None:
         "truth_records": int(truth_records),
         "read_seconds": read_seconds,
         "standardise_seconds": standardise_seconds,
+        "processes": executor.processes,
         "score_seconds": score_seconds,
         "cluster_seconds": cluster_seconds,
         "candidate_pairs": int(len(result.pairs)),
@@ -364,10 +374,15 @@ def _progress(message: str) -> None:
 
 
 def run_size(
-    persons: int, seed: int, arguments: argparse.Namespace, work: Path, save: Callable[[dict], None]
+    persons: int,
+    seed: int,
+    arguments: argparse.Namespace,
+    work: Path,
+    save: Callable[[dict], None],
+    env: dict[str, str] | None = None,
 ) -> dict:
     """Every step for one size; ``save(result so far)`` after each step (a long run stopped midway
-    keeps what it measured)."""
+    keeps what it measured). ``env``: the ``registry run`` steps' environment (``--prefect-server``)."""
     day1 = CACHE / f"drop-{persons}-seed{seed}"
     day2 = CACHE / f"day2-{persons}-seed{seed}"
     logs = work / f"logs-{persons}"
@@ -400,7 +415,7 @@ def run_size(
         _progress(f"{name}: registry run on {drop.name}")
         command = [REGISTRY, "run", "--config", str(drop / "sources.yaml"), "--db", db,
                    "--report-dir", str(registry_dir / "reports")]  # fmt: skip
-        measured = _checked(run_measured(name, command, logs))
+        measured = _checked(run_measured(name, command, logs, env))
         counts = _run_counts(db)
         records = int(sum(counts.get("read", {}).values()))
         _progress(f"{name}: {measured.seconds:.1f} s; evaluating against {truth.parent.name}/truth.csv")
@@ -512,7 +527,8 @@ def report(result: dict) -> str:
             lines.append(f"    increment: {json.dumps(step['increment'])}")
     ours = steps["ours_matching"]
     score = (ours["precision"], ours["recall"], ours["f1"])
-    row("ours, matching process", ours, ours["records"], ours["candidate_pairs"], score)
+    label = f"ours, matching ({ours['processes']} proc.)" if "processes" in ours else "ours, matching process"
+    row(label, ours, ours["records"], ours["candidate_pairs"], score)
     for label, key in (
         ("read drop", "read_seconds"),
         ("standardise", "standardise_seconds"),
@@ -588,6 +604,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-incremental", action="store_true", help="leave out day 2")
     parser.add_argument("--db", help="an empty registry database (then one --persons size only)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON too")
+    parser.add_argument(
+        "--prefect-server",
+        type=int,
+        metavar="PORT",
+        help="run the registry runs against one Prefect server started on this loopback port (as the "
+        "nightly deployment runs), instead of the temporary server each `registry run` starts otherwise",
+    )
     arguments = parser.parse_args(argv)
     if arguments.db and len(arguments.persons) != 1:
         parser.error("--db needs exactly one --persons size (each size needs an empty registry)")
@@ -598,8 +621,19 @@ def main(argv: list[str] | None = None) -> int:
         f"available), Python {info['python']}, {info['platform']}"
     )
     print(f"git: {info['git']}; started {info['started']}; load average {info['load_start']}", flush=True)
+    info["prefect"] = (
+        f"one server on port {arguments.prefect_server}"
+        if arguments.prefect_server
+        else "temporary server per run"
+    )
+    print(f"Prefect: {info['prefect']}", flush=True)
     results = []
-    with tempfile.TemporaryDirectory(prefix="registry-scale-") as scratch:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="registry-scale-") as scratch:
+        env = None
+        if arguments.prefect_server:
+            from incremental import prefect_server
+
+            env = stack.enter_context(prefect_server(arguments.prefect_server))
         for persons in arguments.persons:
 
             def save(partial: dict) -> None:
@@ -607,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
                     document = {"machine": info, "results": [*results, partial]}
                     arguments.json.write_text(json.dumps(document, indent=1))
 
-            result = run_size(persons, arguments.seed, arguments, Path(scratch), save)
+            result = run_size(persons, arguments.seed, arguments, Path(scratch), save, env)
             results.append(result)
             print()
             print(report(result), flush=True)
