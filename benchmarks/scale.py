@@ -35,8 +35,10 @@ increment's counts come from the registry's ``runs`` table (``counts``).
 Memory: every step is a child process watched by a thread that samples, every 0.2 s, the RSS of the
 process and of its descendants (psutil). ``peak MB`` is the step's own process: its kernel high-water
 mark (``VmHWM`` in ``/proc/<pid>/status``, read until it exits, so no spike is missed);
-``others MB`` is the highest sampled sum of its descendants' RSS — for ``registry run`` that is the
-temporary Prefect server (a uvicorn subprocess), reported apart and not counted in ``peak MB``.
+``others MB`` is the highest sampled sum of its descendants' RSS — for ``registry run`` the temporary
+Prefect server (a uvicorn subprocess; none with ``--prefect-server``), the GX worker and the helpers
+forked for matching (their RSS counts the pages they share with the run's process) — reported apart and
+not counted in ``peak MB``.
 
 Ratios ours / Splink:
 
@@ -653,8 +655,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"finished {info['finished']}; load average {info['load_end']} (1, 5, 15 min)")
     print(
         "peak MB: the step's own process (kernel high-water mark); others MB: its descendants' highest "
-        "sampled RSS (the temporary Prefect server for registry run); stage MB: highest RSS sampled every "
-        f"{POLL_SECONDS} s during the stage. load: 1-min load average at the step's start > end."
+        "sampled RSS (for registry run: the temporary Prefect server, the GX worker, forked helpers); "
+        f"stage MB: highest RSS sampled every {POLL_SECONDS} s during the stage. load: 1-min load "
+        "average at the step's start > end."
     )
     if arguments.json:
         arguments.json.write_text(json.dumps({"machine": info, "results": results}, indent=1))

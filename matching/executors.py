@@ -123,13 +123,14 @@ class LocalExecutor(Executor):
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Any]:
         items = list(items)
-        if self.processes == 1 or len(items) < 2:
+        if self.processes == 1 or len(items) < 2 or _INHERITED is not None:
             return [function(item, *shared) for item in items]
         return _map_forked(function, items, shared, self.processes - 1)
 
 
 #: What the helpers of ``_map_forked`` call each chunk with: ``(function, shared)``, set before they are
-#: forked (they inherit it; nothing of it is pickled).
+#: forked (they inherit it; nothing of it is pickled). One forked map at a time per process: a map
+#: started while another one forks (from another thread) runs here, in a loop.
 _INHERITED: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
 
 

@@ -165,3 +165,15 @@ def test_the_local_executor_needs_a_process():
         LocalExecutor(processes=0)
     with open_executor("local", processes=2) as executor:
         assert executor.processes == 2
+
+
+def test_a_map_inside_a_forked_map_runs_in_a_loop_where_it_is_called():
+    import os
+
+    def inner_pids(item: int) -> tuple[int, set[int]]:
+        results = LocalExecutor(processes=2).map(_square_and_pid, range(4), 0)
+        return os.getpid(), {pid for _, pid in results}
+
+    outer = LocalExecutor(processes=2).map(inner_pids, range(4))
+    assert all(inner == {pid} for pid, inner in outer)
+    assert {pid for pid, _ in outer[2:]} == {os.getpid()}
