@@ -529,8 +529,7 @@ def report(result: dict) -> str:
             lines.append(f"    increment: {json.dumps(step['increment'])}")
     ours = steps["ours_matching"]
     score = (ours["precision"], ours["recall"], ours["f1"])
-    label = f"ours, matching ({ours['processes']} proc.)" if "processes" in ours else "ours, matching process"
-    row(label, ours, ours["records"], ours["candidate_pairs"], score)
+    row(f"ours, matching ({ours['processes']} proc.)", ours, ours["records"], ours["candidate_pairs"], score)
     for label, key in (
         ("read drop", "read_seconds"),
         ("standardise", "standardise_seconds"),
