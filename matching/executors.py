@@ -8,8 +8,10 @@ counts, clustering) stay in the calling process. Both executors run the *same* c
 
 * :class:`LocalExecutor` — this machine: a loop in this process, and with ``processes`` > 1 also
   helper processes forked from it (``concurrent.futures.ProcessPoolExecutor``, ``fork``): they inherit
-  the data every chunk needs instead of receiving it, take the first chunks while this process works
-  through the last ones, and send their results back pickled. Where ``fork`` is not available, a loop.
+  the data every chunk needs instead of receiving it, and each process (helpers and this one) takes
+  the next chunk not yet taken when it finishes one, so a core shared with another program slows the
+  map by the work it loses, not by a fixed share waiting on it. Helpers send their results back
+  pickled. Where ``fork`` is not available, a loop.
 * :class:`DaskExecutor` — ``distributed.Client``: an existing scheduler (``tcp://host:8786``) or, with
   no address, a temporary ``LocalCluster`` on this machine. Data every chunk needs (the per-record
   comparison features) is scattered to the workers once; the chunks are scattered and mapped with
@@ -23,8 +25,9 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -51,6 +54,8 @@ EXECUTOR_NAMES: tuple[str, ...] = ("local", "dask")
 #: chunk takes; the results do not depend on them).
 RECORDS_PER_CHUNK = 250_000
 PAIRS_PER_CHUNK = 500_000
+#: Chunks per process a forking local executor cuts its work into, at least (see ``_map_forked``).
+CHUNKS_PER_PROCESS = 4
 
 
 def chunk_bounds(total: int, per_chunk: int, min_chunks: int = 1) -> list[tuple[int, int]]:
@@ -67,6 +72,9 @@ class Executor:
     """Maps a function over chunks. ``partitions``: how many chunks keep every worker busy."""
 
     name: str = "executor"
+    #: Whether :meth:`map`'s ``shared`` arguments reach the chunks without being copied (this machine's
+    #: processes): a chunk can then be a range of rows of a shared frame instead of a copy of them.
+    shares_memory: bool = False
     records_per_chunk: int = RECORDS_PER_CHUNK
     pairs_per_chunk: int = PAIRS_PER_CHUNK
 
@@ -103,6 +111,7 @@ class LocalExecutor(Executor):
     """
 
     name = "local"
+    shares_memory = True
 
     def __init__(
         self,
@@ -119,7 +128,8 @@ class LocalExecutor(Executor):
 
     @property
     def partitions(self) -> int:
-        return self.processes
+        # a few chunks per process, so that they can be shared out as the processes come free
+        return 1 if self.processes == 1 else self.processes * CHUNKS_PER_PROCESS
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], *shared: Any) -> list[Any]:
         items = list(items)
@@ -144,21 +154,67 @@ def _run_inherited(item: Any) -> Any:
 def _map_forked(
     function: Callable[..., Any], items: list[Any], shared: tuple[Any, ...], helpers: int
 ) -> list[Any]:
-    """``[function(item, *shared) for item in items]``: the first ``helpers / (helpers + 1)`` of the
-    chunks in forked helper processes, the others here meanwhile; results in the items' order."""
+    """``[function(item, *shared) for item in items]``, shared out as the processes come free: this
+    process and ``helpers`` forked ones each take the next chunk not yet taken when they finish one (a
+    helper slowed down by another program on its core takes fewer); results in the items' order."""
     global _INHERITED
-    theirs = len(items) * helpers // (helpers + 1)
+    lock = threading.Lock()
+    finished_all = threading.Condition(lock)
+    results: list[Any] = [None] * len(items)
+    failures: list[BaseException] = []
+    taken = 0
+    outstanding = 0
+
+    def take() -> int | None:
+        nonlocal taken
+        with lock:
+            if failures or taken >= len(items):
+                return None
+            taken += 1
+            return taken - 1
+
+    def give_to_helper(index: int) -> None:
+        nonlocal outstanding
+        with lock:
+            outstanding += 1
+        try:
+            future = pool.submit(_run_inherited, items[index])
+        except BaseException:
+            with lock:
+                outstanding -= 1
+            raise
+        future.add_done_callback(lambda done: helper_finished(index, done))
+
+    def helper_finished(index: int, future: Future[Any]) -> None:
+        # (in the pool's thread, or here when the future was done already)
+        nonlocal outstanding
+        try:
+            results[index] = future.result()
+            following = take()
+            if following is not None:
+                give_to_helper(following)
+        except BaseException as error:  # noqa: BLE001 (raised in the caller's thread, below)
+            with lock:
+                failures.append(error)
+        with lock:
+            outstanding -= 1
+            finished_all.notify_all()
+
     _INHERITED = (function, shared)
-    pool = ProcessPoolExecutor(
-        max_workers=min(helpers, theirs), mp_context=multiprocessing.get_context("fork")
-    )
-    finished = False
+    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=multiprocessing.get_context("fork"))
     try:
         # the helpers are forked at the first submit, with ``_INHERITED`` set
-        futures = [pool.submit(_run_inherited, item) for item in items[:theirs]]
-        ours = [function(item, *shared) for item in items[theirs:]]
-        results = [future.result() for future in futures] + ours
-        finished = True
+        for _ in range(helpers):
+            first = take()
+            if first is not None:
+                give_to_helper(first)
+        while (index := take()) is not None:
+            results[index] = function(items[index], *shared)
+        with lock:
+            while outstanding:
+                finished_all.wait()
+        if failures:
+            raise failures[0]
         return results
     except BrokenProcessPool as error:
         raise MatchingError(
@@ -166,9 +222,11 @@ def _map_forked(
             "memory?); run with fewer processes (REGISTRY_LOCAL_PROCESSES=1)"
         ) from error
     finally:
+        with lock:
+            taken = len(items)  # nothing more is handed out
         _INHERITED = None
         # on an error here, the chunks not yet started are dropped and the running ones waited for
-        pool.shutdown(wait=True, cancel_futures=not finished)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskExecutor(Executor):

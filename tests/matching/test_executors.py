@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from matching import MatchingError, MatchSettingsError, cluster_scored, score_records, standardise_records
-from matching.executors import LocalExecutor, chunk_bounds, open_executor
+from matching.executors import CHUNKS_PER_PROCESS, LocalExecutor, chunk_bounds, open_executor
 from matching.scoring import merge_pattern_counts, pattern_counts
 
 pytestmark = pytest.mark.unit
@@ -117,20 +117,36 @@ def _square_and_pid(item: int, offset: int) -> tuple[int, int]:
     return item * item + offset, os.getpid()
 
 
-def test_helpers_take_the_first_chunks_and_this_process_the_last_in_order():
+def test_chunks_are_shared_between_this_process_and_the_helpers_in_order():
     import os
 
     executor = LocalExecutor(processes=3)
-    assert executor.partitions == 3
-    results = executor.map(_square_and_pid, range(9), 1)
-    assert [value for value, _ in results] == [i * i + 1 for i in range(9)]
-    pids = [pid for _, pid in results]
-    # two helpers share the first six chunks; this process ran the last three
-    assert pids[6:] == [os.getpid()] * 3
-    assert os.getpid() not in pids[:6]
+    assert executor.partitions == 3 * CHUNKS_PER_PROCESS
+    results = executor.map(_square_and_pid, range(40), 1)
+    assert [value for value, _ in results] == [i * i + 1 for i in range(40)]
     # one chunk, or one process: no helper
     assert LocalExecutor(processes=3).map(_square_and_pid, [4], 0) == [(16, os.getpid())]
     assert {pid for _, pid in LocalExecutor().map(_square_and_pid, range(4), 0)} == {os.getpid()}
+
+
+def _slow_in_a_helper(item: int, parent: int) -> tuple[int, int]:
+    import os
+    import time
+
+    if os.getpid() != parent:
+        time.sleep(1.0)
+    return item, os.getpid()
+
+
+def test_a_slow_helper_takes_fewer_chunks():
+    import os
+
+    results = LocalExecutor(processes=2).map(_slow_in_a_helper, range(10), os.getpid())
+    assert [item for item, _ in results] == list(range(10))
+    pids = [pid for _, pid in results]
+    # the helper took the first chunk and was still in it when this process had done the other nine
+    assert pids[0] != os.getpid()
+    assert pids[1:] == [os.getpid()] * 9
 
 
 def test_a_chunk_that_fails_in_a_helper_raises_here():
@@ -176,4 +192,4 @@ def test_a_map_inside_a_forked_map_runs_in_a_loop_where_it_is_called():
 
     outer = LocalExecutor(processes=2).map(inner_pids, range(4))
     assert all(inner == {pid} for pid, inner in outer)
-    assert {pid for pid, _ in outer[2:]} == {os.getpid()}
+    assert len({pid for pid, _ in outer}) == 2
