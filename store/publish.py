@@ -15,10 +15,14 @@ it is. Inside one transaction the publish:
   rows in quarantine. If not, nothing is written (``ConservationError``).
 
 ``dry_run=True`` does all of it, then rolls back.
+
+On SQLite, a full rebuild's records are bound into a scratch database by a helper process while the
+transaction writes the persons, pairs and history, and copied in at the end of it (``store.staging``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,6 +52,7 @@ from store.models import (
     Run,
     SourceRecord,
 )
+from store.staging import StagedRows, stage_rows
 from store.trained import write_match_model
 
 __all__ = ["ConservationError", "PublishSummary", "RunOutcome", "content_hashes", "publish_run"]
@@ -218,7 +223,43 @@ def publish_run(
     now = datetime.now(UTC)
     full = outcome.touched is None
     # the commit leaves SQLite's checkpoint to the caller (store.checkpoint)
-    with engine.connect() as connection, deferred_checkpoint(connection), connection.begin() as transaction:
+    with engine.connect() as connection, deferred_checkpoint(connection), _staging_ends() as staging:
+        summary = _publish_in_transaction(
+            connection, outcome, records, now, full, dry_run, records_per_chunk, staging
+        )
+    if dry_run:
+        log.info(
+            "run %s (dry run, rolled back) would leave %d persons, %d new",
+            outcome.run_id,
+            summary.persons,
+            summary.new_persons,
+        )
+    else:
+        log.info(
+            "run %s published: %d persons, %d new, %d merged, %d split, %d records deleted",
+            outcome.run_id,
+            summary.persons,
+            summary.new_persons,
+            summary.merged,
+            summary.split,
+            summary.deleted,
+        )
+    return summary
+
+
+def _publish_in_transaction(
+    connection: sa.Connection,
+    outcome: RunOutcome,
+    records: pd.DataFrame,
+    now: datetime,
+    full: bool,
+    dry_run: bool,
+    records_per_chunk: int,
+    staging: list[StagedRows],
+) -> PublishSummary:
+    """``publish_run``'s transaction on ``connection``; rows staged in a helper (``store.staging``) are
+    added to ``staging``, for the caller to close once the transaction ended."""
+    with connection.begin() as transaction:
         # an incremental run's records are new or belong to a touched person: only those are read back
         live = _live_records(connection, None if full else sorted(outcome.touched or ()))
         missing = sorted(set(live["source"]) - set(outcome.rows_read)) if full else []
@@ -251,9 +292,20 @@ def publish_run(
         changes = id_changes(keyed["registry_id"], pd.Series(registry_ids, dtype=object), touched)
         vanished = _vanished(outcome, live, records)
         persons = None
+        staged = None
         if full:
             # what a full rebuild still needs of the registry's records is in ``written`` and ``vanished``
             del live, keyed, touched
+            # the records' rows are bound in a helper process while this one writes the persons
+            staged = stage_rows(
+                connection,
+                SourceRecord.__table__,
+                outcome.run_id,
+                _record_columns(records, outcome.run_id, written),
+                len(records),
+            )
+            if staged is not None:
+                staging.append(staged)
         else:
             persons = build_persons(records, outcome.programmes, outcome.run_id, registry_ids=registry_ids)
         _mark_deleted(connection, vanished, outcome.run_id, now)
@@ -279,10 +331,11 @@ def publish_run(
             persons = _persons_to_write(connection, persons, touched)
         _delete_tombstones_of(connection, records)
         _step("cleared")
-        _insert_columns(
-            connection, SourceRecord, _record_columns(records, outcome.run_id, written), len(records)
-        )
-        _step("records")
+        if staged is None:
+            _insert_columns(
+                connection, SourceRecord, _record_columns(records, outcome.run_id, written), len(records)
+            )
+            _step("records")
         if persons is not None:
             _insert_frame(connection, Person, persons)
         else:
@@ -307,6 +360,9 @@ def publish_run(
         if outcome.match_model is not None:
             write_match_model(connection, outcome.match_model)
         _step("history")
+        if staged is not None:
+            staged.copy_into(connection)
+            _step("records")
 
         summary = PublishSummary(
             run_id=outcome.run_id,
@@ -338,24 +394,19 @@ def publish_run(
         _step("run")
         if dry_run:
             transaction.rollback()
-    if dry_run:
-        log.info(
-            "run %s (dry run, rolled back) would leave %d persons, %d new",
-            outcome.run_id,
-            summary.persons,
-            summary.new_persons,
-        )
-    else:
-        log.info(
-            "run %s published: %d persons, %d new, %d merged, %d split, %d records deleted",
-            outcome.run_id,
-            summary.persons,
-            summary.new_persons,
-            summary.merged,
-            summary.split,
-            summary.deleted,
-        )
     return summary
+
+
+@contextlib.contextmanager
+def _staging_ends() -> Iterator[list[StagedRows]]:
+    """A list for the rows a publish stages (``store.staging``), closed (helpers stopped, files removed)
+    when the block ends: after the publish's transaction, committed or not."""
+    staging: list[StagedRows] = []
+    try:
+        yield staging
+    finally:
+        for staged in staging:
+            staged.close()
 
 
 def _key_ranks(records: pd.DataFrame) -> np.ndarray:
