@@ -17,8 +17,9 @@ one connection, but the binding need not happen on it. :class:`StagedRows`:
 The helper touches nothing of the publish's frames (it reads the Arrow file), so nothing of them is
 copied on write; it opens its own connection and never uses the parent's. A helper that fails or dies
 fails the publish (:class:`StagingError`): the transaction rolls back and the registry is as it was. The
-two files are removed when the publish ends, and files a killed run left behind by the next staged
-publish of the same registry (runs are serialised by the registry lock).
+two files (``.<registry file>.staged-<run id>.arrow`` and ``.db``, next to it) are removed when the publish
+ends, and files a killed run left behind by the next staged publish of the same registry (runs are
+serialised by the registry lock).
 
 Only for a SQLite registry in a file and a large insert (``MIN_STAGED_ROWS``); PostgreSQL has ``COPY``.
 The values bound are the ones ``executemany`` would bind: Arrow holds strings, integers, floats, booleans
@@ -31,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import glob
 import itertools
 import multiprocessing
 import os
@@ -157,11 +159,13 @@ def stage_rows(
         len(column) != length for column in varying.values()
     ):
         return None
-    folder = Path(database).resolve().parent
-    for left_behind in folder.glob(f"{_PREFIX}*"):
-        # a run killed while it published (the registry lock serialises runs: none is running now)
+    registry = Path(database).resolve()
+    # named after the registry: another registry in the same folder may be publishing meanwhile
+    prefix = f".{registry.name}{_PREFIX}"
+    for left_behind in registry.parent.glob(f"{glob.escape(prefix)}*"):
+        # a run of this registry killed while it published (the registry's lock lets one run at a time)
         left_behind.unlink(missing_ok=True)
-    batches_path = folder / f"{_PREFIX}{tag}.arrow"
+    batches_path = registry.parent / f"{prefix}{tag}.arrow"
     try:
         written = _write_batches(batches_path, varying, pa.schema(list(types.items())), length)
     except BaseException:

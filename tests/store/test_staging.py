@@ -51,7 +51,7 @@ def _storage_classes(path) -> list[tuple]:
 
 
 def _leftovers(folder) -> list[str]:
-    return sorted(name for name in os.listdir(folder) if name.startswith(staging._PREFIX))
+    return sorted(name for name in os.listdir(folder) if staging._PREFIX in name)
 
 
 def test_a_staged_full_rebuild_leaves_the_registry_a_direct_one_leaves(
@@ -173,11 +173,13 @@ def test_a_crash_around_the_staged_copy_leaves_the_registry_and_its_folder_as_th
 
 
 def test_files_a_killed_run_left_are_removed_by_the_next_staged_publish(tmp_path, copies):
-    for name in (".staged-run-0.arrow", ".staged-run-0.db"):
+    for name in (".registry.db.staged-run-0.arrow", ".registry.db.staged-run-0.db"):
         (tmp_path / name).write_bytes(b"left by a run killed while it published")
+    # another registry's, in the same folder: it may be publishing now
+    (tmp_path / ".other.db.staged-run-9.arrow").write_bytes(b"another registry's run")
     engine, _ = _published_day1(tmp_path)
     engine.dispose()
-    assert copies and _leftovers(tmp_path) == []
+    assert copies and _leftovers(tmp_path) == [".other.db.staged-run-9.arrow"]
 
 
 def test_small_inserts_and_other_databases_are_not_staged(tmp_path):
