@@ -203,8 +203,8 @@ def cluster(
 
 
 @task(**_options)
-def publish(engine: sa.Engine, outcome: RunOutcome, dry_run: bool) -> PublishSummary:
-    return publish_run(engine, outcome, dry_run=dry_run)
+def publish(engine: sa.Engine, outcome: RunOutcome, dry_run: bool, staged: bool = True) -> PublishSummary:
+    return publish_run(engine, outcome, dry_run=dry_run, staged=staged)
 
 
 @task(**_options)
@@ -463,7 +463,7 @@ def sync(
             match_model=scored.fitted if scored is not None else None,
         )
         with clock.stage("publish"):
-            summary = tasks["publish"](engine, outcome, dry_run)
+            summary = tasks["publish"](engine, outcome, dry_run, staged=options.staged_publish)
         # SQLite copies the published pages into the database file while the run writes its report
         checkpoint = checkpoint_in_background(engine) if not dry_run else None
         # an incremental run's records are not the whole registry: count the persons it now holds

@@ -52,6 +52,10 @@ class RegistrySettings(BaseSettings):
     # cores, at most 2 (each helper copies the pages of the data it touches: more of them, more memory).
     # Same links either way.
     local_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 2), ge=1, le=64)
+    # A full rebuild of a SQLite registry has its records bound by a forked helper into a scratch
+    # database next to the registry, then copied in (store.staging): it needs room there for about the
+    # records' table again (3.6 GB at 2M persons) while it publishes. False: insert them directly.
+    staged_publish: bool = True
 
     # An incremental run scores its frame with the model the last full run trained on every record
     # (no training, no padding) when that run had at least this many records; below it, m of rare

@@ -208,12 +208,15 @@ def publish_run(
     *,
     dry_run: bool = False,
     records_per_chunk: int = RECORDS_PER_CHUNK,
+    staged: bool = True,
 ) -> PublishSummary:
     """Write the run's outcome into the registry in one transaction (see the module docstring).
 
     A full rebuild writes the records straight from ``outcome.records``' columns (no copy of the frame)
     and builds and writes the golden rows a chunk of whole persons at a time (about ``records_per_chunk``
     records), so its memory grows with the chunk, not with the registry. Same rows either way.
+    ``staged``: on SQLite, a full rebuild's records may be bound by a helper process (``store.staging``);
+    ``False``: always inserted by this one.
     """
     records = outcome.records
     if not (
@@ -225,7 +228,7 @@ def publish_run(
     # the commit leaves SQLite's checkpoint to the caller (store.checkpoint)
     with engine.connect() as connection, deferred_checkpoint(connection), _staging_ends() as staging:
         summary = _publish_in_transaction(
-            connection, outcome, records, now, full, dry_run, records_per_chunk, staging
+            connection, outcome, records, now, full, dry_run, records_per_chunk, staging if staged else None
         )
     if dry_run:
         log.info(
@@ -255,10 +258,10 @@ def _publish_in_transaction(
     full: bool,
     dry_run: bool,
     records_per_chunk: int,
-    staging: list[StagedRows],
+    staging: list[StagedRows] | None,
 ) -> PublishSummary:
     """``publish_run``'s transaction on ``connection``; rows staged in a helper (``store.staging``) are
-    added to ``staging``, for the caller to close once the transaction ended."""
+    added to ``staging``, for the caller to close once the transaction ended (``None``: none staged)."""
     with connection.begin() as transaction:
         # an incremental run's records are new or belong to a touched person: only those are read back
         live = _live_records(connection, None if full else sorted(outcome.touched or ()))
@@ -296,6 +299,9 @@ def _publish_in_transaction(
         if full:
             # what a full rebuild still needs of the registry's records is in ``written`` and ``vanished``
             del live, keyed, touched
+        else:
+            persons = build_persons(records, outcome.programmes, outcome.run_id, registry_ids=registry_ids)
+        if full and staging is not None:
             # the records' rows are bound in a helper process while this one writes the persons
             staged = stage_rows(
                 connection,
@@ -306,8 +312,6 @@ def _publish_in_transaction(
             )
             if staged is not None:
                 staging.append(staged)
-        else:
-            persons = build_persons(records, outcome.programmes, outcome.run_id, registry_ids=registry_ids)
         _mark_deleted(connection, vanished, outcome.run_id, now)
         _step("deleted")
         if full:

@@ -115,7 +115,8 @@ class StagedRows:
             reason = outcome if isinstance(outcome, str) else f"exit code {self._process.exitcode}"
             raise StagingError(
                 f"the helper process that wrote the {self.table.name} rows failed ({reason}): nothing was "
-                "published"
+                f"published (its scratch files need room next to the registry; REGISTRY_STAGED_PUBLISH=false "
+                "inserts the rows in the run's process)"
             )
         driver = connection.connection.driver_connection
         driver.execute(f"ATTACH DATABASE ? AS {_SCHEMA}", (str(self.database_path),))

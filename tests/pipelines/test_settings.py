@@ -46,3 +46,10 @@ def test_the_local_executor_uses_up_to_two_cores_unless_told(monkeypatch):
     monkeypatch.setenv("REGISTRY_LOCAL_PROCESSES", "0")
     with pytest.raises(ValidationError):
         RegistrySettings()
+
+
+def test_a_full_rebuild_stages_its_records_unless_told(monkeypatch):
+    monkeypatch.delenv("REGISTRY_STAGED_PUBLISH", raising=False)
+    assert RegistrySettings().staged_publish is True
+    monkeypatch.setenv("REGISTRY_STAGED_PUBLISH", "false")
+    assert RegistrySettings().staged_publish is False

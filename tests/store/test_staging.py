@@ -138,7 +138,7 @@ def test_a_helper_that_dies_fails_the_publish_and_leaves_the_registry_as_it_was(
     before = _dump(engine)
     try:
         monkeypatch.setattr(staging, "_write_staged_database", _dies)
-        with pytest.raises(staging.StagingError, match="failed \\(exit code 3\\): nothing was published"):
+        with pytest.raises(staging.StagingError, match="failed \\(exit code 3\\): nothing was published .*"):
             publish_run(engine, _outcome(day2, "run-2"))
         assert _dump(engine) == before
         assert _leftovers(tmp_path) == []
@@ -180,6 +180,16 @@ def test_files_a_killed_run_left_are_removed_by_the_next_staged_publish(tmp_path
     engine, _ = _published_day1(tmp_path)
     engine.dispose()
     assert copies and _leftovers(tmp_path) == [".other.db.staged-run-9.arrow"]
+
+
+def test_a_publish_told_not_to_stage_inserts_directly(tmp_path, copies):
+    engine = open_registry(f"sqlite:///{tmp_path / 'registry.db'}")
+    day1, _ = _nights()
+    try:
+        assert publish_run(engine, _outcome(day1, "run-1"), staged=False).balanced
+        assert copies == []
+    finally:
+        engine.dispose()
 
 
 def test_small_inserts_and_other_databases_are_not_staged(tmp_path):
