@@ -110,6 +110,34 @@ def test_running_the_same_drop_again_keeps_every_registry_id(small_drop, registr
 
 
 @pytest.mark.integration
+def test_a_full_rebuild_with_its_records_staged_by_a_helper_keeps_every_registry_id(
+    small_drop, registry_copy, tmp_path, monkeypatch
+):
+    import os
+    from pathlib import Path
+
+    import store.staging as staging
+
+    monkeypatch.setattr(staging, "MIN_STAGED_ROWS", 1)  # the small drop's records staged too
+    before, _ = _links_and_quarantine(registry_copy)
+    copied = []
+    copy_into = staging.StagedRows.copy_into
+
+    def counted(self, connection):
+        copied.append(1)
+        return copy_into(self, connection)
+
+    monkeypatch.setattr(staging.StagedRows, "copy_into", counted)
+    rebuilt = sync(**_arguments(small_drop, registry_copy, tmp_path, full=True))
+    after, _ = _links_and_quarantine(registry_copy)
+    assert copied == [1]
+    pd.testing.assert_frame_equal(before, after)
+    assert rebuilt["new_persons"] == 0 and rebuilt["ids_disappeared"] == 0
+    folder = Path(sa.make_url(registry_copy).database).parent
+    assert not [name for name in os.listdir(folder) if ".staged-" in name]
+
+
+@pytest.mark.integration
 def test_parameters_are_applied_and_recorded_with_the_run(published, small_drop, registry_copy, tmp_path):
     engine = sa.create_engine(registry_copy)
     with engine.connect() as connection:
