@@ -22,9 +22,9 @@ ends, and files a killed run left behind by the next staged publish of the same 
 serialised by the registry lock).
 
 Only for a SQLite registry in a file and a large insert (``MIN_STAGED_ROWS``); PostgreSQL has ``COPY``.
-The values bound are the ones ``executemany`` would bind: Arrow holds strings, integers, floats, booleans
-and dates and gives back the same Python values; a column of anything else (e.g. strings mixed with
-numbers) makes :func:`stage_rows` return ``None``, and the caller inserts as before.
+The values bound are the ones ``executemany`` would bind: Arrow holds text, integers, floats and booleans
+and gives back the same Python values; a column of anything else (e.g. text mixed with numbers) makes
+:func:`stage_rows` return ``None``, and the caller inserts as before.
 """
 
 from __future__ import annotations
@@ -188,11 +188,7 @@ def _is_column(value: object) -> bool:
 def _arrow_type(column: object) -> pa.DataType | None:
     """The Arrow type a column's values go into and come back from as the same Python values
     ``executemany`` binds (``None``: none does)."""
-    dtype = (
-        column.dtype
-        if isinstance(column, pd.Series | np.ndarray | pd.api.extensions.ExtensionArray)
-        else None
-    )
+    dtype = getattr(column, "dtype", None)  # (a list has none: its values must be text)
     if dtype is None or pd.api.types.is_string_dtype(dtype):  # (object columns too)
         return pa.string()  # a value that is not text fails the conversion: ``_write_batches``
     if pd.api.types.is_bool_dtype(dtype):
@@ -266,7 +262,8 @@ def _write_staged_database(
         connection.close()
         report.send("ok")
     except BaseException as error:  # noqa: BLE001 (reported to the parent, which raises)
-        report.send(f"{type(error).__name__}: {error}")
+        with contextlib.suppress(OSError):  # (the parent may be gone)
+            report.send(f"{type(error).__name__}: {error}")
         os._exit(1)
 
 
