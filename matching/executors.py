@@ -72,9 +72,6 @@ class Executor:
     """Maps a function over chunks. ``partitions``: how many chunks keep every worker busy."""
 
     name: str = "executor"
-    #: Whether :meth:`map`'s ``shared`` arguments reach the chunks without being copied (this machine's
-    #: processes): a chunk can then be a range of rows of a shared frame instead of a copy of them.
-    shares_memory: bool = False
     records_per_chunk: int = RECORDS_PER_CHUNK
     pairs_per_chunk: int = PAIRS_PER_CHUNK
 
@@ -111,7 +108,6 @@ class LocalExecutor(Executor):
     """
 
     name = "local"
-    shares_memory = True
 
     def __init__(
         self,
