@@ -52,7 +52,7 @@ from store.models import (
     Run,
     SourceRecord,
 )
-from store.staging import StagedRows, stage_rows
+from store.staging import StagedRows, is_per_row, stage_rows
 from store.trained import write_match_model
 
 __all__ = ["ConservationError", "PublishSummary", "RunOutcome", "content_hashes", "publish_run"]
@@ -736,7 +736,7 @@ def _as_objects(column: object, start: int, stop: int) -> Sequence[object]:
     """Rows ``start:stop`` of a column as Python values (``astype(object)``), missing values as ``None``."""
     if isinstance(column, pd.Series):
         values = column.iloc[start:stop].to_numpy(dtype=object, copy=True)
-    elif isinstance(column, np.ndarray | pd.api.extensions.ExtensionArray | list):
+    elif is_per_row(column):
         values = np.asarray(column[start:stop], dtype=object).copy()
     else:
         return [None if pd.isna(column) else column] * (stop - start)

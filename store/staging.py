@@ -48,7 +48,7 @@ import sqlalchemy as sa
 
 from connectors.errors import RegistryError
 
-__all__ = ["MIN_STAGED_ROWS", "StagedRows", "StagingError", "stage_rows"]
+__all__ = ["MIN_STAGED_ROWS", "StagedRows", "StagingError", "is_per_row", "stage_rows"]
 
 #: Fewer rows than this are inserted directly: the helper's start and the copy cost more than they save.
 MIN_STAGED_ROWS = 100_000
@@ -154,7 +154,7 @@ def stage_rows(
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
-    varying = {name: column for name, column in columns.items() if _is_column(column)}
+    varying = {name: column for name, column in columns.items() if is_per_row(column)}
     types = {name: _arrow_type(column) for name, column in varying.items()}
     if any(kind is None for kind in types.values()) or any(
         len(column) != length for column in varying.values()
@@ -181,7 +181,9 @@ def stage_rows(
     return StagedRows(table, batches_path, list(columns), constants, length)
 
 
-def _is_column(value: object) -> bool:
+def is_per_row(value: object) -> bool:
+    """Whether a column given to an insert holds a value per row (a Series, array or list) rather than
+    one value for every row."""
     return isinstance(value, pd.Series | np.ndarray | pd.api.extensions.ExtensionArray | list)
 
 
